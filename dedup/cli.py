@@ -1,0 +1,234 @@
+"""The command line: parses arguments, calls the library, prints results.
+
+Errors from the library (``DedupError``) become a one-line message on stderr and exit
+code 1; typer reports bad usage with exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .errors import DedupError
+
+app = typer.Typer(
+    help="Find syndicated and re-published news articles, show how copies differ, keep it all in SQLite.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+eval_app = typer.Typer(help="Score scans against labelled evaluation data.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+DbOption = Annotated[Path, typer.Option("--db", help="SQLite database file.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+
+
+def _err(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+
+
+def _emit(data: object) -> None:
+    typer.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+
+
+def _run(func, *args, **kwargs):
+    """Call a library function; turn a DedupError into a message and exit code 1."""
+    try:
+        return func(*args, **kwargs)
+    except DedupError as exc:
+        _err(f"Error: {exc}")
+        raise typer.Exit(code=1) from None
+
+
+def _progress_bar(enabled: bool):
+    """A rich progress callback on stderr (or None when quiet)."""
+    if not enabled:
+        return None, None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=Console(stderr=True), transient=True
+    )
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = progress.add_task(stage, total=total)
+        progress.update(tasks[stage], completed=done, total=total)
+
+    return progress, update
+
+
+def _scan(folder: Path, db: Path, quiet: bool, **settings):
+    from .config import ScanConfig
+    from .pipeline import scan
+
+    config = _run(ScanConfig, **settings)
+    progress, update = _progress_bar(not quiet and sys.stderr.isatty())
+    if progress is None:
+        return _run(scan, folder, db, config, None)
+    with progress:
+        return _run(scan, folder, db, config, update)
+
+
+@app.command("scan")
+def scan_command(
+    folder: Annotated[Path, typer.Argument(help="Folder of articles (.txt, .md, .html, .json, .jsonl), walked recursively.")],
+    db: DbOption = Path("dedup.db"),
+    as_json: JsonOption = False,
+    max_file_bytes: Annotated[int, typer.Option(help="Files larger than this are recorded as errors.")] = 20_000_000,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Scan FOLDER for syndicated copies and store documents, links and clusters in the database."""
+    result = _scan(folder, db, quiet, max_file_bytes=max_file_bytes)
+    summary = {"scan_id": result.scan_id, "db": str(db), **result.summary}
+    if as_json:
+        summary["errors"] = [{"path": p.path, "reason": p.reason} for p in result.problems]
+        _emit(summary)
+        return
+    s = result.summary
+    typer.echo(
+        f"Scanned {s['n_files']} files ({s['n_new_files']} new, {s['n_changed_files']} changed, "
+        f"{s['n_unchanged_files']} unchanged, {s['n_removed_files']} removed, {s['n_skipped_files']} skipped): "
+        f"{s['n_documents']} documents, {s['n_links']} links, {s['n_clusters']} clusters "
+        f"({s['n_clustered_documents']} documents in clusters), {s['n_errors']} errors."
+    )
+    for problem in result.problems[:20]:
+        typer.echo(f"  error: {problem.path}: {problem.reason}", err=True)
+    if len(result.problems) > 20:
+        typer.echo(f"  … and {len(result.problems) - 20} more in the errors table", err=True)
+    typer.echo(f"Database: {db}")
+
+
+@app.command("clusters")
+def clusters_command(db: DbOption = Path("dedup.db"), as_json: JsonOption = False) -> None:
+    """List clusters: id, size, canonical document, mean similarity."""
+    from . import store
+
+    database = _run(store.open_db, db, create=False)
+    rows = store.list_clusters(database)
+    if as_json:
+        _emit(rows)
+        return
+    if not rows:
+        typer.echo("No clusters.")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table("id", "size", "canonical", "title", "mean sim.")
+    for row in rows:
+        table.add_row(
+            str(row["id"]), str(row["size"]), row["canonical_path"], (row["canonical_title"] or "")[:60],
+            f"{row['mean_similarity']:.3f}",
+        )
+    Console(width=140).print(table)
+
+
+@app.command("show")
+def show_command(
+    cluster_id: Annotated[int, typer.Argument(help="Cluster id (see `dedup clusters`).")],
+    db: DbOption = Path("dedup.db"),
+    as_json: JsonOption = False,
+) -> None:
+    """Show a cluster's members with their roles, similarity and containment."""
+    from . import store
+
+    database = _run(store.open_db, db, create=False)
+    detail = _run(store.cluster_detail, database, cluster_id)
+    if as_json:
+        _emit(detail)
+        return
+    typer.echo(f"Cluster {detail['id']}: {detail['size']} documents, mean similarity {detail['mean_similarity']:.3f}")
+    for member in detail["members"]:
+        typer.echo(
+            f"  {member['role']:<9} {member['path']}  similarity {member['similarity']:.3f}  "
+            f"containment {member['containment']:.3f}  {(member['title'] or '')[:70]}"
+        )
+
+
+def _eval_db(db: Optional[Path]) -> tuple[Path, Optional[tempfile.TemporaryDirectory]]:
+    if db is not None:
+        return db, None
+    holder = tempfile.TemporaryDirectory(prefix="dedup-eval-")
+    return Path(holder.name) / "eval.db", holder
+
+
+EvalDbOption = Annotated[Optional[Path], typer.Option("--db", help="Keep the scan in this database (default: a temporary one).")]
+
+
+@eval_app.command("clusters")
+def eval_clusters_command(
+    gold: Annotated[Path, typer.Argument(help="Clough & Stevenson folder, or a .csv/.tsv/.json file of path → cluster.")],
+    db: DbOption = Path("dedup.db"),
+) -> None:
+    """Score an existing scan against gold clusters (pairwise P/R/F1 and ARI, singletons counted)."""
+    from . import evaluate, store
+
+    database = _run(store.open_db, db, create=False)
+    gold_labels = _run(evaluate.load_gold, gold)
+    _emit(evaluate.cluster_scores(evaluate.predicted_labels(database), gold_labels))
+
+
+@eval_app.command("clough-stevenson")
+def eval_clough_command(folder: Annotated[Path, typer.Argument(help="The clough-stevenson data folder.")], db: EvalDbOption = None) -> None:
+    """Scan the Clough & Stevenson corpus and score it (ARI, pairwise P/R, recall per reuse level)."""
+    from . import evaluate, store
+
+    path, holder = _eval_db(db)
+    _scan(folder, path, True)
+    _emit(evaluate.score_clough(store.open_db(path, create=False), folder))
+
+
+@eval_app.command("pan")
+def eval_pan_command(folder: Annotated[Path, typer.Argument(help="The pan13-train data folder (src/, susp/, pair_labels.tsv).")], db: EvalDbOption = None) -> None:
+    """Scan PAN 2013 src/ and susp/ together and score document pairs per subset."""
+    from . import evaluate, store
+
+    if not (folder / "pair_labels.tsv").exists():
+        _err(f"Error: {folder} has no pair_labels.tsv (expected the pan13-train folder)")
+        raise typer.Exit(code=1)
+    path, holder = _eval_db(db)
+    _scan(folder, path, True)
+    _emit(evaluate.score_pan(store.open_db(path, create=False), folder))
+
+
+@eval_app.command("lee")
+def eval_lee_command(folder: Annotated[Path, typer.Argument(help="The lee data folder (lee.cor, lee_background.cor).")], db: EvalDbOption = None) -> None:
+    """Scan the Lee ABC news corpus (one article per line) and list what was clustered."""
+    from . import evaluate, store
+
+    path, holder = _eval_db(db)
+    with tempfile.TemporaryDirectory(prefix="dedup-lee-") as articles:
+        for name, prefix in (("lee.cor", "lee"), ("lee_background.cor", "background")):
+            if not (folder / name).exists():
+                _err(f"Error: {folder / name} not found")
+                raise typer.Exit(code=1)
+            evaluate.write_lines_as_files(folder / name, Path(articles), prefix)
+        _scan(Path(articles), path, True)
+    _emit(evaluate.describe_clusters(store.open_db(path, create=False)))
+
+
+@eval_app.command("bbc")
+def eval_bbc_command(folder: Annotated[Path, typer.Argument(help="The bbc data folder.")], db: EvalDbOption = None) -> None:
+    """Scan the BBC News corpus and list the near-duplicate clusters it contains."""
+    from . import evaluate, store
+
+    path, holder = _eval_db(db)
+    _scan(folder, path, True)
+    clusters = evaluate.describe_clusters(store.open_db(path, create=False))
+    _emit({"n_clusters": len(clusters), "clusters": clusters})
+
+
+def main() -> None:
+    """Entry point with logging to stderr."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    app()

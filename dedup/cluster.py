@@ -1,0 +1,140 @@
+"""Group verified links into clusters, pick each cluster's canonical, keep cluster ids stable."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+
+from .models import Cluster, Document, Link
+
+
+def rank_key(doc: Document) -> tuple:
+    """The order that decides source and canonical until provenance evidence is weighed.
+
+    Earliest publication time first (documents without one after those with one), then
+    the longer text (a copy more often trims than adds), then the path.
+    """
+    return (doc.published_at is None, doc.published_at or "", -doc.n_words, doc.path, doc.record or 0)
+
+
+def group(links: Iterable[Link], shared: Mapping[tuple[str, str], np.ndarray], *, min_overlap: float) -> list[frozenset[str]]:
+    """Merge linked documents into story groups.
+
+    Links are taken strongest first. Each group remembers its story: the shingles its links
+    share. A link joins two groups only when at least ``min_overlap`` of what it shares is
+    already part of the story of each (non-singleton) group. A digest that carries two
+    unrelated stories therefore joins one of them and cannot chain the two together, while
+    copies that reuse different parts of one source still meet in that source's story.
+    ``shared`` maps ``(source_id, copy_id)`` to the link's shared shingle hashes. Groups of
+    one are dropped.
+    """
+    ordered = sorted(links, key=lambda l: (-l.jaccard, -l.containment, l.source_id, l.copy_id))
+    group_of: dict[str, int] = {}
+    members: dict[int, set[str]] = {}
+    story: dict[int, np.ndarray] = {}
+    for link in ordered:
+        for doc_id in (link.source_id, link.copy_id):
+            if doc_id not in group_of:
+                group_of[doc_id] = len(group_of)
+                members[group_of[doc_id]] = {doc_id}
+    for link in ordered:
+        a, b = group_of[link.source_id], group_of[link.copy_id]
+        if a == b:
+            continue
+        content = shared[(link.source_id, link.copy_id)]
+        if not all(_overlap(content, story[g]) >= min_overlap for g in (a, b) if g in story):
+            continue
+        small, large = (a, b) if len(members[a]) <= len(members[b]) else (b, a)
+        for doc_id in members[small]:
+            group_of[doc_id] = large
+        members[large] |= members.pop(small)
+        parts = [content] + [story.pop(g) for g in (a, b) if g in story]
+        story[large] = np.unique(np.concatenate(parts))
+    return sorted((frozenset(m) for m in members.values() if len(m) > 1), key=lambda g: sorted(g))
+
+
+def _overlap(content: np.ndarray, story: np.ndarray) -> float:
+    """Share of ``content`` already in ``story``."""
+    if len(content) == 0:
+        return 0.0
+    return len(np.intersect1d(content, story, assume_unique=True)) / len(content)
+
+
+def orient(link: Link, docs: Mapping[str, Document]) -> Link:
+    """Return the link with source and copy ordered by ``rank_key`` (source ranks first)."""
+    if rank_key(docs[link.source_id]) <= rank_key(docs[link.copy_id]):
+        return link
+    return Link(
+        source_id=link.copy_id,
+        copy_id=link.source_id,
+        jaccard=link.jaccard,
+        containment=link.containment,
+        source_containment=link.copy_containment,
+        copy_containment=link.source_containment,
+        shared=link.shared,
+        longest_run=link.longest_run,
+        method=link.method,
+    )
+
+
+def build_clusters(
+    groups: Sequence[frozenset[str]],
+    links: Sequence[Link],
+    docs: Mapping[str, Document],
+    previous: Mapping[int, frozenset[str]],
+) -> list[Cluster]:
+    """Turn groups into clusters with a canonical and per-member figures.
+
+    A group that shares members with a cluster of an earlier scan keeps that cluster's id
+    (the one it shares most with); new groups get the next free ids in a sorted order.
+    """
+    by_pair = {(l.source_id, l.copy_id): l for l in links}
+    by_pair.update({(l.copy_id, l.source_id): l for l in links})
+    ids = _stable_ids(groups, previous, docs)
+    clusters = []
+    for members, cluster_id in zip(groups, ids):
+        canonical = min(members, key=lambda d: rank_key(docs[d]))
+        similarity, containment = {canonical: 1.0}, {canonical: 1.0}
+        for member in sorted(members - {canonical}):
+            link = by_pair.get((canonical, member))
+            if link is None:  # not linked to the canonical itself: use its best link in the group
+                candidates = [by_pair[(member, other)] for other in members if (member, other) in by_pair]
+                link = max(candidates, key=lambda l: (l.jaccard, l.source_id, l.copy_id))
+            similarity[member] = round(link.jaccard, 4)
+            share = link.copy_containment if link.copy_id == member else link.source_containment
+            containment[member] = round(share, 4)
+        clusters.append(
+            Cluster(
+                id=cluster_id,
+                canonical_id=canonical,
+                member_ids=tuple(sorted(members, key=lambda d: rank_key(docs[d]))),
+                similarity=similarity,
+                containment=containment,
+            )
+        )
+    return sorted(clusters, key=lambda c: c.id)
+
+
+def _stable_ids(
+    groups: Sequence[frozenset[str]], previous: Mapping[int, frozenset[str]], docs: Mapping[str, Document]
+) -> list[int]:
+    owner = {doc_id: cid for cid, members in previous.items() for doc_id in members}
+    order = sorted(range(len(groups)), key=lambda i: (-len(groups[i]), min(rank_key(docs[d]) for d in groups[i])))
+    taken: set[int] = set()
+    ids: dict[int, int] = {}
+    for index in order:
+        overlap: dict[int, int] = defaultdict(int)
+        for doc_id in groups[index]:
+            if doc_id in owner:
+                overlap[owner[doc_id]] += 1
+        choices = sorted((-count, cid) for cid, count in overlap.items() if cid not in taken)
+        if choices:
+            ids[index] = choices[0][1]
+            taken.add(ids[index])
+    next_id = max(list(previous) + [0]) + 1
+    for index in sorted(set(range(len(groups))) - set(ids), key=lambda i: min(rank_key(docs[d]) for d in groups[i])):
+        ids[index] = next_id
+        next_id += 1
+    return [ids[i] for i in range(len(groups))]

@@ -1,0 +1,88 @@
+"""Small frozen records passed between the pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One article: its stored text and metadata.
+
+    ``id`` is derived from where the article lives (path and record number), so that it
+    stays the same when the file's content changes.
+    """
+
+    id: str
+    path: str
+    record: int | None
+    format: str
+    text: str
+    sha256: str
+    title: str | None = None
+    site: str | None = None
+    author: str | None = None
+    url: str | None = None
+    canonical_url: str | None = None
+    published_at: str | None = None
+    n_words: int = 0
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """A file (or a record in one) that could not be used, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file found by the walk, with the hash of its bytes (used to skip unchanged files)."""
+
+    path: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Sketch:
+    """What detection needs from one document.
+
+    ``shingles`` are the sorted unique hashes of the document body's word shingles;
+    ``unquoted`` the subset that lies outside quotations; ``positions`` maps each unquoted
+    shingle to its first token position in the body (for finding contiguous runs).
+    """
+
+    doc_id: str
+    shingles: "object"  # numpy uint32 array
+    unquoted: "object"  # numpy uint32 array
+    unquoted_positions: "object"  # numpy int32 array, aligned with ``unquoted``
+    minhash: "object"  # numpy array of MinHash values
+    n_body_words: int
+
+
+@dataclass(frozen=True)
+class Link:
+    """A verified derived-from edge between two documents (``source_id`` → ``copy_id``)."""
+
+    source_id: str
+    copy_id: str
+    jaccard: float
+    containment: float
+    source_containment: float
+    copy_containment: float
+    shared: int
+    longest_run: int
+    method: str
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A group of documents that carry the same story: one canonical, the rest copies."""
+
+    id: int
+    canonical_id: str
+    member_ids: tuple[str, ...]
+    similarity: dict = field(default_factory=dict)
+    containment: dict = field(default_factory=dict)

@@ -1,0 +1,125 @@
+"""Text normalisation: word tokens, quotations, lines, and the site furniture of a corpus.
+
+Tokens are casefolded runs of word characters, so straight and curly quotes, dashes and
+whitespace never make two copies differ. Text inside quotation marks is flagged: outlets
+quote the same statements word for word, and a shared quotation is not a copy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import xxhash
+
+TOKEN_RE = re.compile(r"\w+")
+# A quotation stays on one line and is at most a long paragraph; an unbalanced quote mark
+# therefore cannot swallow the rest of the document.
+QUOTE_RE = re.compile(r'"[^"\n]{1,800}"|“[^”“\n]{1,800}”|«[^»\n]{1,800}»|„[^“”\n]{1,800}[“”]')
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """A document as word-token hashes, with a quotation flag per token and its lines.
+
+    ``lines`` holds, per non-empty line, ``(key, first_token, end_token)``; ``key`` hashes
+    the line's normalised words, so equal lines on two sites get equal keys.
+    """
+
+    hashes: np.ndarray  # uint64, one per token
+    quoted: np.ndarray  # bool, one per token
+    lines: tuple[tuple[int, int, int], ...]
+
+
+def _token_hash(token: str, cache: dict[str, int]) -> int:
+    value = cache.get(token)
+    if value is None:
+        value = cache[token] = xxhash.xxh64_intdigest(token.encode("utf-8"))
+    return value
+
+
+def tokenize(text: str, cache: dict[str, int] | None = None) -> Tokens:
+    """Split ``text`` into token hashes, quotation flags and line keys.
+
+    ``cache`` memoises token hashes across calls (a speed-up only: results do not depend on it).
+    """
+    cache = {} if cache is None else cache
+    hashes: list[int] = []
+    quoted: list[bool] = []
+    lines: list[tuple[int, int, int]] = []
+    for line in text.casefold().splitlines():
+        start = len(hashes)
+        position = 0
+        for match in QUOTE_RE.finditer(line):
+            _append(line[position : match.start()], False, hashes, quoted, cache)
+            _append(match.group(), True, hashes, quoted, cache)
+            position = match.end()
+        _append(line[position:], False, hashes, quoted, cache)
+        if len(hashes) > start:
+            key = xxhash.xxh64_intdigest(np.array(hashes[start:], dtype=np.uint64).tobytes())
+            lines.append((key, start, len(hashes)))
+    return Tokens(
+        hashes=np.array(hashes, dtype=np.uint64),
+        quoted=np.array(quoted, dtype=bool),
+        lines=tuple(lines),
+    )
+
+
+def _append(segment: str, is_quoted: bool, hashes: list[int], quoted: list[bool], cache: dict[str, int]) -> None:
+    words = TOKEN_RE.findall(segment)
+    hashes.extend(_token_hash(w, cache) for w in words)
+    quoted.extend([is_quoted] * len(words))
+
+
+def find_furniture(
+    line_keys: Mapping[str, Iterable[int]],
+    sites: Mapping[str, str | None],
+    *,
+    min_docs: int,
+    max_overlap: float,
+    sample: int = 6,
+) -> frozenset[int]:
+    """Lines that are site furniture rather than article text.
+
+    A line is furniture when the documents that carry it are otherwise different (they
+    share at most ``max_overlap`` of their lines) and either at least ``min_docs`` documents
+    carry it, or all carriers come from the same known site. A syndicated paragraph is
+    carried by documents that share most of their other lines too, so it is never furniture.
+    """
+    doc_lines = {doc_id: frozenset(keys) for doc_id, keys in line_keys.items()}
+    holders: dict[int, list[str]] = defaultdict(list)
+    for doc_id in sorted(doc_lines):
+        for key in doc_lines[doc_id]:
+            holders[key].append(doc_id)
+    furniture = set()
+    for key, docs in holders.items():
+        if len(docs) < 2:
+            continue
+        same_site = len({sites.get(d) for d in docs}) == 1 and sites.get(docs[0]) is not None
+        if len(docs) < min_docs and not same_site:
+            continue
+        if _mean_overlap([doc_lines[d] for d in docs[:sample]]) <= max_overlap:
+            furniture.add(key)
+    return frozenset(furniture)
+
+
+def _mean_overlap(sets: list[frozenset[int]]) -> float:
+    """Mean share of lines that pairs of documents have in common (over the smaller one)."""
+    total, pairs = 0.0, 0
+    for i, a in enumerate(sets):
+        for b in sets[i + 1 :]:
+            total += len(a & b) / min(len(a), len(b))
+            pairs += 1
+    return total / pairs if pairs else 1.0
+
+
+def body_mask(tokens: Tokens, furniture: frozenset[int]) -> np.ndarray:
+    """A boolean mask over tokens: True for article text, False for furniture lines."""
+    mask = np.ones(len(tokens.hashes), dtype=bool)
+    for key, start, end in tokens.lines:
+        if key in furniture:
+            mask[start:end] = False
+    return mask

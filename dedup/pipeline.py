@@ -1,0 +1,187 @@
+"""The only module that knows the stage order: ingest → tokens → furniture → sketch →
+candidates → verify → cluster → store."""
+
+from __future__ import annotations
+
+import logging
+import platform
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib.metadata import version
+from pathlib import Path
+
+from . import __version__, candidates, cluster, ingest, normalize, sketch, store, verify
+from .config import ScanConfig
+from .errors import InputError
+from .models import Cluster, Document, InputProblem, Link
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What detection found in a set of documents."""
+
+    links: list[Link]
+    clusters: list[Cluster]
+    furniture_lines: int
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """The summary of a scan, as stored in its ``scans`` row."""
+
+    scan_id: int
+    summary: dict
+    problems: list[InputProblem]
+
+
+def detect(
+    docs: Sequence[Document],
+    config: ScanConfig,
+    previous: dict[int, frozenset[str]] | None = None,
+    progress: Progress | None = None,
+) -> Detection:
+    """Find verified links and clusters among ``docs`` (a pure function of its inputs)."""
+    docs = sorted(docs, key=lambda d: d.id)
+    by_id = {d.id: d for d in docs}
+    cache: dict[str, int] = {}
+    tokens = []
+    for index, doc in enumerate(docs):
+        tokens.append(normalize.tokenize(doc.text, cache))
+        if progress and index % 500 == 0:
+            progress("tokenize", index, len(docs))
+    furniture = normalize.find_furniture(
+        {d.id: [key for key, _, _ in t.lines] for d, t in zip(docs, tokens)},
+        {d.id: d.site for d in docs},
+        min_docs=config.furniture_min_docs,
+        max_overlap=config.furniture_max_overlap,
+    )
+    template = sketch.minhash_template(config)
+    sketches = []
+    for index, (doc, toks) in enumerate(zip(docs, tokens)):
+        sketches.append(sketch.sketch(doc.id, toks, furniture, config, template))
+        if progress and index % 500 == 0:
+            progress("sketch", index, len(docs))
+    by_lsh = candidates.lsh_pairs(sketches, config)
+    by_passage = candidates.passage_pairs(sketches, config)
+    links, shared = [], {}
+    for i, j in sorted(by_lsh | by_passage):
+        figures = verify.measure(sketches[i], sketches[j])
+        if not figures.is_copy(config):
+            continue
+        method = "+".join(name for name, found in (("lsh", (i, j) in by_lsh), ("passage", (i, j) in by_passage)) if found)
+        link = Link(
+            source_id=docs[i].id,
+            copy_id=docs[j].id,
+            jaccard=figures.jaccard,
+            containment=figures.containment,
+            source_containment=figures.a_containment,
+            copy_containment=figures.b_containment,
+            shared=figures.shared,
+            longest_run=figures.longest_run,
+            method=method,
+        )
+        link = cluster.orient(link, by_id)
+        links.append(link)
+        shared[(link.source_id, link.copy_id)] = figures.shared_shingles
+    groups = cluster.group(links, shared, min_overlap=config.cluster_min_overlap)
+    clusters = cluster.build_clusters(groups, links, by_id, previous or {})
+    links.sort(key=lambda l: (l.source_id, l.copy_id))
+    return Detection(links=links, clusters=clusters, furniture_lines=len(furniture))
+
+
+def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: Progress | None = None) -> ScanResult:
+    """Scan the folder ``root`` into the database at ``db_path``.
+
+    Files whose bytes did not change since the last scan are not parsed again; detection
+    runs over every stored document so that the result equals a scan from scratch.
+    """
+    config = config or ScanConfig()
+    root = Path(root)
+    if not root.exists():
+        raise InputError(f"folder not found: {root}")
+    if not root.is_dir():
+        raise InputError(f"not a folder: {root} (dedup scan takes a folder of articles)")
+    db = store.open_db(db_path)
+    started = _now()
+    scan_id = store.start_scan(db, started, root.resolve().as_posix(), config.as_dict(), config.fingerprint(), versions())
+
+    paths, problems, skipped = ingest.walk(root)
+    known = store.stored_files(db)
+    previous_docs = {d.id: d for d in store.stored_documents(db)}
+    files, new_docs, kept_ids = [], [], []
+    file_documents: dict[str, int] = {}
+    counts = {"new": 0, "changed": 0, "unchanged": 0}
+    for index, path in enumerate(paths):
+        if progress and index % 200 == 0:
+            progress("read", index, len(paths))
+        found = ingest.read(root, path, config)
+        if isinstance(found, InputProblem):
+            problems.append(found)
+            continue
+        if known.get(path) == found.sha256:
+            counts["unchanged"] += 1
+            files.append(found)
+            continue
+        counts["changed" if path in known else "new"] += 1
+        docs, file_problems = ingest.parse(root, path)
+        problems.extend(file_problems)
+        if docs:
+            files.append(found)
+            file_documents[path] = len(docs)
+            new_docs.extend(docs)
+    present = {f.path for f in files}
+    removed = sorted(set(known) - present)
+    changed_paths = {d.path for d in new_docs}
+    kept_docs = [d for d in previous_docs.values() if d.path in present and d.path not in changed_paths]
+    kept_ids = sorted(d.id for d in kept_docs)
+    all_docs = kept_docs + new_docs
+    previous_clusters = store.stored_clusters(db)
+    detection = detect(all_docs, config, previous_clusters, progress)
+    clustered = {m for c in detection.clusters for m in c.member_ids}
+    summary = {
+        "finished_at": _now(),
+        "n_files": len(paths),
+        "n_new_files": counts["new"],
+        "n_changed_files": counts["changed"],
+        "n_unchanged_files": counts["unchanged"],
+        "n_removed_files": len(removed),
+        "n_skipped_files": skipped,
+        "n_documents": len(all_docs),
+        "n_errors": len(problems),
+        "n_links": len(detection.links),
+        "n_clusters": len(detection.clusters),
+        "n_clustered_documents": len(clustered),
+        "n_furniture_lines": detection.furniture_lines,
+    }
+    store.save_scan(
+        db,
+        scan_id,
+        files=files,
+        file_documents=file_documents,
+        removed_paths=removed,
+        new_documents=new_docs,
+        kept_document_ids=kept_ids,
+        problems=problems,
+        links=detection.links,
+        clusters=detection.clusters,
+        summary=summary,
+    )
+    db.close()
+    return ScanResult(scan_id=scan_id, summary=summary, problems=problems)
+
+
+def versions() -> dict[str, str]:
+    """Versions of dedup, Python and the libraries that decide results."""
+    found = {"dedup": __version__, "python": platform.python_version()}
+    for package in ("datasketch", "rapidfuzz", "sqlite-utils", "trafilatura", "numpy"):
+        found[package] = version(package)
+    return found
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,75 @@
+"""Word shingles and MinHash signatures (datasketch) of document bodies."""
+
+from __future__ import annotations
+
+import numpy as np
+from datasketch import MinHash
+
+from .config import ScanConfig
+from .models import Sketch
+from .normalize import Tokens, body_mask
+
+# Odd 64-bit multipliers that mix token hashes into a shingle hash (any fixed odd values work).
+_MIX = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93,
+     0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53, 0x94D049BB133111EB, 0xBF58476D1CE4E5B9],
+    dtype=np.uint64,
+)
+
+
+def shingle_hashes(hashes: np.ndarray, size: int) -> np.ndarray:
+    """32-bit hashes of every run of ``size`` consecutive token hashes (one per start)."""
+    if len(hashes) < size:
+        if len(hashes) == 0:
+            return np.zeros(0, dtype=np.uint32)
+        size = len(hashes)
+    count = len(hashes) - size + 1
+    mixed = np.zeros(count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(size):
+            mixed = (mixed ^ hashes[offset : offset + count]) * _MIX[offset % len(_MIX)]
+    return ((mixed >> np.uint64(32)) ^ (mixed & np.uint64(0xFFFFFFFF))).astype(np.uint32)
+
+
+def minhash_template(config: ScanConfig) -> MinHash:
+    """An empty MinHash whose permutations every signature of a scan shares."""
+    return MinHash(num_perm=config.num_perm, seed=config.seed, hashfunc=_identity)
+
+
+def _identity(value):
+    return value
+
+
+def sketch(doc_id: str, tokens: Tokens, furniture: frozenset[int], config: ScanConfig, template: MinHash) -> Sketch:
+    """Shingle a document's body (furniture removed) and compute its MinHash signature."""
+    mask = body_mask(tokens, furniture)
+    body = tokens.hashes[mask]
+    quoted = tokens.quoted[mask]
+    size = config.shingle_size
+    shingles = shingle_hashes(body, size)
+    if len(shingles):
+        # A shingle counts as quoted when any of its words is inside a quotation.
+        width = min(size, len(body))
+        in_quote = np.zeros(len(shingles), dtype=bool)
+        for offset in range(width):
+            in_quote |= quoted[offset : offset + len(shingles)]
+        positions = np.arange(len(shingles), dtype=np.int32)
+        free, first = np.unique(shingles[~in_quote], return_index=True)
+        free_positions = positions[~in_quote][first]
+    else:
+        free = np.zeros(0, dtype=np.uint32)
+        free_positions = np.zeros(0, dtype=np.int32)
+    unique = np.unique(shingles)
+    signature = MinHash(
+        num_perm=config.num_perm, hashfunc=_identity, permutations=template.permutations, scheme=template.scheme
+    )
+    if len(unique):
+        signature.update_batch(unique)
+    return Sketch(
+        doc_id=doc_id,
+        shingles=unique,
+        unquoted=free,
+        unquoted_positions=free_positions,
+        minhash=signature.hashvalues,
+        n_body_words=int(mask.sum()),
+    )
