@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHashLSH
 
 from .config import ScanConfig
 from .models import Sketch
@@ -22,7 +22,7 @@ def lsh_pairs(sketches: Sequence[Sketch], config: ScanConfig) -> set[tuple[int, 
     lsh = MinHashLSH(threshold=config.lsh_threshold, num_perm=config.num_perm)
     signatures = []
     for index, item in enumerate(sketches):
-        signature = MinHash(num_perm=config.num_perm, hashvalues=item.minhash, scheme="affine32")
+        signature = LeanMinHash(seed=config.seed, hashvalues=item.minhash, scheme="affine32")
         signatures.append(signature)
         if len(item.shingles):
             lsh.insert(index, signature, check_duplication=False)

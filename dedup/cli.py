@@ -139,20 +139,61 @@ def show_command(
     db: DbOption = Path("dedup.db"),
     as_json: JsonOption = False,
 ) -> None:
-    """Show a cluster's members with their roles, similarity and containment."""
-    from . import store
+    """Show a cluster's members, which one is the original and why (evidence, confidence)."""
+    from . import provenance, store
 
     database = _run(store.open_db, db, create=False)
     detail = _run(store.cluster_detail, database, cluster_id)
+    detail["explanation"] = provenance.explain(detail)
     if as_json:
         _emit(detail)
         return
-    typer.echo(f"Cluster {detail['id']}: {detail['size']} documents, mean similarity {detail['mean_similarity']:.3f}")
+    sure = f", confidence {detail['confidence']:.2f}" if detail.get("confidence") is not None else ""
+    typer.echo(f"Cluster {detail['id']}: {detail['size']} documents, mean similarity {detail['mean_similarity']:.3f}{sure}")
     for member in detail["members"]:
+        score = f"  score {member['score']:+.2f}" if member.get("score") is not None else ""
         typer.echo(
-            f"  {member['role']:<9} {member['path']}  similarity {member['similarity']:.3f}  "
-            f"containment {member['containment']:.3f}  {(member['title'] or '')[:70]}"
+            f"  {member['role']:<9} {member['path']}  {member.get('relation') or '':<8}  similarity {member['similarity']:.3f}  "
+            f"containment {member['containment']:.3f}{score}  {(member['title'] or '')[:60]}"
         )
+    for line in detail["explanation"]:
+        typer.echo(line)
+    for item in detail["evidence"]:
+        typer.echo(f"  evidence {item['weight']:+.2f} {item['signal']}: {item['detail']}")
+    for change in detail["changes"]:
+        typer.echo(f"  scan {change['scan_id']}: {change['change']}: {change['detail']}")
+
+
+@app.command("report")
+def report_command(
+    db: DbOption = Path("dedup.db"),
+    out: Annotated[Path, typer.Option("--out", help="Folder for the HTML files (created if missing).")] = Path("reports"),
+) -> None:
+    """Write HTML reports: index.html and one page per cluster with each copy beside its source."""
+    from .report import INDEX_FILE, write_report
+
+    written = _run(write_report, db, out)
+    typer.echo(f"Wrote {len(written)} files to {out}/: open {out / INDEX_FILE}")
+
+
+@app.command("serve")
+def serve_command(
+    db: DbOption = Path("dedup.db"),
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8001,
+    host: Annotated[str, typer.Option(help="Interface to bind; the default serves this machine only.")] = "127.0.0.1",
+    reports: Annotated[Path, typer.Option(help="Folder of `dedup report` pages, served under /reports/.")] = Path("reports"),
+    metadata_only: Annotated[bool, typer.Option("--metadata-only", help="Write DB.metadata.json for plain `datasette` and exit.")] = False,
+) -> None:
+    """Browse the database in Datasette, read-only, with titles, views, canned queries and passage diffs."""
+    from . import serve
+
+    args = _run(serve.prepare, db, host=host, port=port, reports=reports)
+    if metadata_only:
+        typer.echo(f"Wrote {serve.metadata_path(db)}: datasette {' '.join(args[1:])}")
+        return
+    _run(serve.check_port, host, port)
+    typer.echo(f"Serving {db} read-only: http://{host}:{port}/{serve.database_name(db)}/cluster_overview", err=True)
+    serve.run(args)
 
 
 def _eval_db(db: Optional[Path]) -> tuple[Path, Optional[tempfile.TemporaryDirectory]]:
@@ -180,12 +221,14 @@ def eval_clusters_command(
 
 @eval_app.command("clough-stevenson")
 def eval_clough_command(folder: Annotated[Path, typer.Argument(help="The clough-stevenson data folder.")], db: EvalDbOption = None) -> None:
-    """Scan the Clough & Stevenson corpus and score it (ARI, pairwise P/R, recall per reuse level)."""
+    """Scan the Clough & Stevenson corpus and score it (ARI, pairwise P/R, recall per reuse level,
+    and whether each orig_task* is its cluster's canonical)."""
     from . import evaluate, store
 
     path, holder = _eval_db(db)
     _scan(folder, path, True)
-    _emit(evaluate.score_clough(store.open_db(path, create=False), folder))
+    database = store.open_db(path, create=False)
+    _emit({**evaluate.score_clough(database, folder), "canonical": evaluate.clough_canonical(database)})
 
 
 @eval_app.command("pan")
@@ -198,7 +241,45 @@ def eval_pan_command(folder: Annotated[Path, typer.Argument(help="The pan13-trai
         raise typer.Exit(code=1)
     path, holder = _eval_db(db)
     _scan(folder, path, True)
-    _emit(evaluate.score_pan(store.open_db(path, create=False), folder))
+    database = store.open_db(path, create=False)
+    _emit({**evaluate.score_pan(database, folder), "direction": evaluate.pan_direction(database, folder)})
+
+
+@eval_app.command("synth")
+def eval_synth_command(
+    source: Annotated[Path, typer.Argument(help="A folder of .txt articles (first line the headline), e.g. the bbc data folder.")],
+    db: EvalDbOption = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Keep the generated set here (default: a temporary folder).")] = None,
+    stories: Annotated[int, typer.Option(help="Stories to syndicate.")] = 120,
+    singles: Annotated[int, typer.Option(help="Articles published once (distractors).")] = 60,
+    seed: Annotated[int, typer.Option(help="Generator seed.")] = 7,
+) -> None:
+    """Generate a syndication set from SOURCE, scan it, and score clusters and canonicals."""
+    from . import evaluate, store, synth
+
+    path, holder = _eval_db(db)
+    with tempfile.TemporaryDirectory(prefix="dedup-synth-") as scratch:
+        folder = out or Path(scratch)
+        truth = _run(synth.generate, source, folder / "articles", stories=stories, singles=singles, seed=seed)
+        (folder / "truth.json").write_text(json.dumps(truth.as_dict(), indent=1, sort_keys=True), encoding="utf-8")
+        _scan(folder / "articles", path, True)
+    _emit(evaluate.score_synth(store.open_db(path, create=False), truth.as_dict()))
+
+
+@eval_app.command("pan-passages")
+def eval_pan_passages_command(
+    folder: Annotated[Path, typer.Argument(help="The pan13-train data folder (src/, susp/, pair_labels.tsv, 0*/ XML truth).")],
+    db: EvalDbOption = None,
+) -> None:
+    """Scan PAN 2013 src/ and susp/ together and score the aligned passages (PAN plagdet) per subset."""
+    from . import evaluate, store
+
+    if not (folder / "pair_labels.tsv").exists():
+        _err(f"Error: {folder} has no pair_labels.tsv (expected the pan13-train folder)")
+        raise typer.Exit(code=1)
+    path, holder = _eval_db(db)
+    _scan(folder, path, True)
+    _emit(evaluate.score_pan_passages(store.open_db(path, create=False), folder))
 
 
 @eval_app.command("lee")

@@ -84,21 +84,24 @@ def build_clusters(
     links: Sequence[Link],
     docs: Mapping[str, Document],
     previous: Mapping[int, frozenset[str]],
+    canonical: Mapping[frozenset[str], str] | None = None,
 ) -> list[Cluster]:
     """Turn groups into clusters with a canonical and per-member figures.
 
-    A group that shares members with a cluster of an earlier scan keeps that cluster's id
-    (the one it shares most with); new groups get the next free ids in a sorted order.
+    ``canonical`` gives each group's elected canonical (provenance); without it the member
+    that ranks first by ``rank_key`` is taken. A group that shares members with a cluster of
+    an earlier scan keeps that cluster's id (the one it shares most with); new groups get
+    the next free ids in a sorted order.
     """
     by_pair = {(l.source_id, l.copy_id): l for l in links}
     by_pair.update({(l.copy_id, l.source_id): l for l in links})
     ids = _stable_ids(groups, previous, docs)
     clusters = []
     for members, cluster_id in zip(groups, ids):
-        canonical = min(members, key=lambda d: rank_key(docs[d]))
-        similarity, containment = {canonical: 1.0}, {canonical: 1.0}
-        for member in sorted(members - {canonical}):
-            link = by_pair.get((canonical, member))
+        elected = (canonical or {}).get(members) or min(members, key=lambda d: rank_key(docs[d]))
+        similarity, containment = {elected: 1.0}, {elected: 1.0}
+        for member in sorted(members - {elected}):
+            link = by_pair.get((elected, member))
             if link is None:  # not linked to the canonical itself: use its best link in the group
                 candidates = [by_pair[(member, other)] for other in members if (member, other) in by_pair]
                 link = max(candidates, key=lambda l: (l.jaccard, l.source_id, l.copy_id))
@@ -108,7 +111,7 @@ def build_clusters(
         clusters.append(
             Cluster(
                 id=cluster_id,
-                canonical_id=canonical,
+                canonical_id=elected,
                 member_ids=tuple(sorted(members, key=lambda d: rank_key(docs[d]))),
                 similarity=similarity,
                 containment=containment,

@@ -33,11 +33,11 @@ class ScanConfig:
     #: representatives, which bounds the work on very common phrases.
     passage_max_df: int = 50
     #: verification: a copy when this share of the smaller body is shared ...
-    min_containment: float = 0.5
+    min_containment: float = 0.3
     #: ... and at least this many unquoted shingles are shared;
     min_shared: int = 10
     #: or when a run of reused text this long (unquoted shingles) is found.
-    min_passage: int = 30
+    min_passage: int = 20
     #: a line shared by this many otherwise different documents is site furniture.
     furniture_min_docs: int = 3
     #: documents that share at most this share of their lines are "otherwise different".

@@ -19,3 +19,11 @@ class StoreError(DedupError):
 
 class NotFoundError(DedupError):
     """A cluster or document id that is not in the database."""
+
+
+class ReportError(DedupError):
+    """The HTML report cannot be written where it was asked to go."""
+
+
+class ServeError(DedupError):
+    """Datasette cannot serve the database as asked (e.g. the port is taken)."""

@@ -119,47 +119,44 @@ def score_clough(db: Database, folder: Path) -> dict:
 
 
 def score_pan(db: Database, folder: Path) -> dict:
-    """Document-pair precision and recall per PAN 2013 subset.
+    """Document-pair recall and precision per PAN 2013 subset, over the listed pairs.
 
-    A pair is predicted when the scan stored a link between the two documents. Recall is
-    over a subset's listed pairs; precision over the links from that subset's suspicious
-    documents to source documents (a link to an unlisted source counts as wrong). In
-    01-no-plagiarism every link is a false positive.
+    A pair is predicted when the scan stored a link between the two documents. Listed pairs
+    of 02–05 are positives and the pairs of 01-no-plagiarism negatives; a subset's precision
+    is its true positives over those plus every false positive among the negatives. Links
+    to sources that are not listed for a document are counted separately (``unlisted_links``):
+    PAN lists pairs per subset only, and many of them are real shared passages.
     """
     folder = Path(folder)
     listed: dict[tuple[str, str], str] = {}
     with (folder / "pair_labels.tsv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
             listed[(row["suspicious_doc"], row["source_doc"])] = row["subset"]
-    subset_of_susp = {susp: subset for (susp, _), subset in listed.items()}
     linked = set()
     sql = "SELECT a.path, b.path FROM links l JOIN documents a ON a.id = l.source_id JOIN documents b ON b.id = l.copy_id"
     for first, second in db.execute(sql):
         for susp, src in ((first, second), (second, first)):
             if susp.startswith("susp/") and src.startswith("src/"):
                 linked.add((susp[5:], src[4:]))
-    result = {}
-    totals = Counter()
-    for subset in PAN_SUBSETS:
+    negatives = [p for p, s in listed.items() if s == PAN_SUBSETS[0]]
+    false_positives = sum(p in linked for p in negatives)
+    result: dict = {PAN_SUBSETS[0]: {"listed_pairs": len(negatives), "false_positive_pairs": false_positives}}
+    hits_total = pairs_total = 0
+    for subset in PAN_SUBSETS[1:]:
         pairs = [p for p, s in listed.items() if s == subset]
-        predicted = [p for p in linked if subset_of_susp.get(p[0]) == subset]
-        correct = [p for p in predicted if listed.get(p) == subset and subset != "01-no-plagiarism"]
-        entry = {"listed_pairs": len(pairs), "predicted_pairs": len(predicted)}
-        if subset == "01-no-plagiarism":
-            false = [p for p in pairs if p in linked]
-            entry["false_positive_pairs"] = len(false)
-        else:
-            hits = sum(p in linked for p in pairs)
-            entry["recall"] = round(hits / len(pairs), 4) if pairs else None
-            entry["precision"] = round(len(correct) / len(predicted), 4) if predicted else None
-            totals["hits"] += hits
-            totals["pairs"] += len(pairs)
-        totals["predicted"] += len(predicted)
-        totals["correct"] += len(correct)
-        result[subset] = entry
+        hits = sum(p in linked for p in pairs)
+        result[subset] = {
+            "listed_pairs": len(pairs),
+            "found_pairs": hits,
+            "recall": round(hits / len(pairs), 4) if pairs else None,
+            "precision": round(hits / (hits + false_positives), 4) if hits + false_positives else None,
+        }
+        hits_total += hits
+        pairs_total += len(pairs)
     result["overall"] = {
-        "recall": round(totals["hits"] / totals["pairs"], 4),
-        "precision": round(totals["correct"] / totals["predicted"], 4) if totals["predicted"] else None,
+        "recall": round(hits_total / pairs_total, 4),
+        "precision": round(hits_total / (hits_total + false_positives), 4) if hits_total + false_positives else None,
+        "unlisted_links": len(linked - set(listed)),
     }
     return result
 
@@ -189,3 +186,179 @@ def describe_clusters(db: Database, words: int = 12) -> list[dict]:
             }
         )
     return [{"cluster_id": cid, "members": members} for cid, members in sorted(clusters.items())]
+
+
+def _canonical_paths(db: Database) -> dict[str, str]:
+    """Path of every clustered document → the path of its cluster's canonical."""
+    sql = """
+        SELECT d.path, k.path FROM cluster_members m
+        JOIN clusters c ON c.id = m.cluster_id
+        JOIN documents d ON d.id = m.document_id JOIN documents k ON k.id = c.canonical_id
+    """
+    return dict(db.execute(sql).fetchall())
+
+
+def clough_canonical(db: Database) -> dict:
+    """Whether ``orig_task*`` is the canonical of the cluster it is in, per task."""
+    canonical = _canonical_paths(db)
+    per_task = {}
+    for task in "abcde":
+        original = f"orig_task{task}.txt"
+        per_task[task] = canonical.get(original) == original
+    return {
+        "clusters": len(per_task),
+        "orig_canonical": sum(per_task.values()),
+        "accuracy": round(sum(per_task.values()) / len(per_task), 4),
+        "per_task": per_task,
+    }
+
+
+def pan_direction(db: Database, folder: Path) -> dict:
+    """Per PAN subset: of the listed (suspicious, source) pairs that the scan linked, the
+    share whose stored link runs from the source document to the suspicious one."""
+    listed: dict[tuple[str, str], str] = {}
+    with (Path(folder) / "pair_labels.tsv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            listed[(f"susp/{row['suspicious_doc']}", f"src/{row['source_doc']}")] = row["subset"]
+    sql = "SELECT a.path, b.path FROM links l JOIN documents a ON a.id = l.source_id JOIN documents b ON b.id = l.copy_id"
+    right: dict[str, list[bool]] = defaultdict(list)
+    for source, copy in db.execute(sql):
+        for pair, correct in (((copy, source), True), ((source, copy), False)):
+            if pair in listed and listed[pair] != PAN_SUBSETS[0]:
+                right[listed[pair]].append(correct)
+    result = {s: {"linked_pairs": len(v), "src_is_source": round(sum(v) / len(v), 4)} for s, v in sorted(right.items())}
+    every = [x for v in right.values() for x in v]
+    result["overall"] = {"linked_pairs": len(every), "src_is_source": round(sum(every) / len(every), 4) if every else None}
+    return result
+
+
+def score_synth(db: Database, truth: Mapping) -> dict:
+    """Cluster scores and canonical accuracy on a generated syndication set (``synth``).
+
+    Canonical accuracy is split by whether at least one member of the story has a
+    publication time in its metadata. A story whose original is in no cluster counts as
+    wrong. ``relations`` counts (true kind, stored relation) over the copies.
+    """
+    predicted = predicted_labels(db)
+    result = {"clusters": cluster_scores(predicted, truth["files"])}
+    canonical = _canonical_paths(db)
+    groups: dict[str, list[bool]] = defaultdict(list)
+    wrong = []
+    for label, original in sorted(truth["canonical"].items()):
+        group = "with_time" if truth["dated"][label] else "without_time"
+        correct = canonical.get(original) == original
+        groups[group].append(correct)
+        if not correct:
+            wrong.append({"story": label, "original": original, "elected": canonical.get(original)})
+    result["canonical"] = {g: {"stories": len(v), "accuracy": round(sum(v) / len(v), 4)} for g, v in sorted(groups.items())}
+    every = [x for v in groups.values() for x in v]
+    result["canonical"]["all"] = {"stories": len(every), "accuracy": round(sum(every) / len(every), 4)}
+    result["canonical_errors"] = wrong
+    sql = "SELECT d.path, m.relation FROM cluster_members m JOIN documents d ON d.id = m.document_id WHERE m.role = 'copy'"
+    stored = dict(db.execute(sql).fetchall())
+    pairs = Counter(f"{kind} → {stored.get(path)}" for path, kind in truth["kinds"].items())
+    result["relations"] = dict(sorted(pairs.items()))
+    return result
+
+
+def pan_truth(folder: Path) -> tuple[dict[tuple[str, str], str], set[tuple[str, str]], list]:
+    """PAN 2013 truth: listed (suspicious, source) pairs → subset, the pairs that can be scored
+    at character level, and the reuse cases (``pan.Annotation``) read from the XML files.
+
+    A pair of a reuse subset without offsets (most of 05-summary-obfuscation) cannot be scored
+    and is left out; the negative pairs of 01-no-plagiarism are scored (no case, so every
+    detection there is wrong).
+    """
+    import xml.etree.ElementTree as ET
+
+    from .pan import Annotation
+
+    folder = Path(folder)
+    listed, scored = {}, set()
+    with (folder / "pair_labels.tsv").open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            pair = (row["suspicious_doc"], row["source_doc"])
+            listed[pair] = row["subset"]
+            if row["has_offset_annotation"] == "1" or row["subset_implies_reuse"] == "0":
+                scored.add(pair)
+    cases = []
+    for subset in PAN_SUBSETS:
+        for path in sorted((folder / subset).glob("*.xml")):
+            root = ET.parse(path).getroot()
+            for feature in root.iter("feature"):
+                if feature.get("this_offset") is None or feature.get("source_offset") is None:
+                    continue
+                start, source_start = int(feature.get("this_offset")), int(feature.get("source_offset"))
+                cases.append(
+                    Annotation(
+                        root.get("reference"), start, start + int(feature.get("this_length")), feature.get("source_reference"),
+                        source_start, source_start + int(feature.get("source_length")),
+                    )
+                )
+    return listed, scored, cases
+
+
+def pan_detections(db: Database) -> list:
+    """The matched passages of links between a ``susp/`` and a ``src/`` document, as detections.
+
+    Matched passages that continue each other in both texts are one detection: the alignment
+    cuts a reused passage at the copy's line breaks for display, not because the reuse stops.
+    """
+    from .pan import Annotation
+
+    sql = """
+        SELECT p.source_id, p.copy_id, p.kind, p.source_start, p.source_end, p.copy_start, p.copy_end, s.path, c.path
+        FROM passages p JOIN documents s ON s.id = p.source_id JOIN documents c ON c.id = p.copy_id
+        WHERE p.kind IN ('same', 'changed') ORDER BY p.source_id, p.copy_id, p.position
+    """
+    runs: list[list] = []  # [link, source_path, s0, s1, copy_path, c0, c1]
+    for source_id, copy_id, kind, s0, s1, c0, c1, source_path, copy_path in db.execute(sql):
+        last = runs[-1] if runs else None
+        if last and last[0] == (source_id, copy_id) and last[3] == s0 and last[6] == c0:
+            last[3], last[6] = s1, c1
+        else:
+            runs.append([(source_id, copy_id), source_path, s0, s1, copy_path, c0, c1])
+    detections = []
+    for _, source_path, s0, s1, copy_path, c0, c1 in runs:
+        if source_path.startswith("src/") and copy_path.startswith("susp/"):
+            detections.append(Annotation(copy_path[5:], c0, c1, source_path[4:], s0, s1))
+        elif source_path.startswith("susp/") and copy_path.startswith("src/"):
+            detections.append(Annotation(source_path[5:], s0, s1, copy_path[4:], c0, c1))
+    return detections
+
+
+def score_pan_passages(db: Database, folder: Path) -> dict:
+    """PAN's plagdet, precision, recall and granularity of the stored passages, per subset.
+
+    Only listed pairs count. Each subset is scored twice: over all its scorable pairs, and
+    over the pairs the scan linked (``on_linked_pairs``), which measures the alignment alone.
+    ``overall`` pools every scored pair, the negatives of 01-no-plagiarism included.
+    """
+    from . import pan
+
+    listed, scored, cases = pan_truth(folder)
+    detections = [d for d in pan_detections(db) if (d.suspicious, d.source) in scored]
+    linked = set()
+    sql = "SELECT a.path, b.path FROM links l JOIN documents a ON a.id = l.source_id JOIN documents b ON b.id = l.copy_id"
+    for first, second in db.execute(sql):
+        for susp, src in ((first, second), (second, first)):
+            if susp.startswith("susp/") and src.startswith("src/"):
+                linked.add((susp[5:], src[4:]))
+    result = {}
+    for subset in PAN_SUBSETS + ("overall",):
+        pairs = {p for p in scored if subset in ("overall", listed[p])}
+        subset_cases = [c for c in cases if (c.suspicious, c.source) in pairs]
+        subset_detections = [d for d in detections if (d.suspicious, d.source) in pairs]
+        entry = {
+            "listed_pairs": sum(subset in ("overall", s) for s in listed.values()),
+            "scored_pairs": len(pairs),
+            "linked_pairs": len(pairs & linked),
+        }
+        if subset == "01-no-plagiarism":
+            entry["detections"] = len(subset_detections)
+        else:
+            entry.update(pan.score(subset_cases, subset_detections).as_dict())
+            on_linked = [c for c in subset_cases if (c.suspicious, c.source) in linked]
+            entry["on_linked_pairs"] = pan.score(on_linked, subset_detections).as_dict()
+        result[subset] = entry
+    return result

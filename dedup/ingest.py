@@ -11,9 +11,9 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator
-from datetime import datetime, timezone
 from pathlib import Path
 
+from . import metadata
 from .config import ScanConfig
 from .models import Document, InputProblem, SourceFile
 
@@ -25,6 +25,8 @@ SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSON_SUFFIXES
 TEXT_FIELDS = ("text", "body", "content")
 DATE_FIELDS = ("published_at", "date", "published", "datePublished")
 SITE_FIELDS = ("site", "source", "site_name")
+MODIFIED_FIELDS = ("modified_at", "updated_at", "dateModified", "modified")
+BASED_ON_FIELDS = ("based_on", "isBasedOn", "original_url")
 
 
 def document_id(path: str, record: int | None) -> str:
@@ -179,54 +181,25 @@ def _from_text(path: str, text: str) -> tuple[list[Document], list[InputProblem]
 
 
 def normalize_date(value: object) -> str | None:
-    """An ISO 8601 date; timezone-aware values are converted to UTC (``…Z``)."""
-    if value is None or value == "":
-        return None
-    raw = str(value).strip()
-    try:
-        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        return raw
-    if parsed.tzinfo is None:
-        return parsed.isoformat()
-    return parsed.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _html_meta(html: str) -> dict:
-    """Metadata trafilatura does not all give: canonical link, og:url, publication time."""
-    import lxml.html
-
-    meta: dict = {}
-    try:
-        tree = lxml.html.fromstring(html)
-    except (ValueError, lxml.etree.ParserError):
-        return meta
-    for link in tree.iter("link"):
-        if (link.get("rel") or "").lower() == "canonical" and link.get("href"):
-            meta.setdefault("canonical_url", link.get("href").strip())
-    for tag in tree.iter("meta"):
-        name = (tag.get("property") or tag.get("name") or "").lower()
-        content = (tag.get("content") or "").strip()
-        if not content:
-            continue
-        if name == "og:url":
-            meta.setdefault("og_url", content)
-        elif name in ("article:published_time", "og:published_time"):
-            meta.setdefault("published_at", content)
-        elif name == "og:site_name":
-            meta.setdefault("site", content)
-    return meta
+    """An ISO 8601 UTC time or day, or None (see ``metadata.normalize_date``)."""
+    return metadata.normalize_date(value)
 
 
 def _from_html(path: str, html: str) -> tuple[list[Document], list[InputProblem]]:
     import trafilatura
 
-    extracted = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, favor_recall=True)
+    # htmldate on the markup only: a date guessed from the text ("© 2025") is no evidence.
+    dates = {"extensive_search": False, "original_date": True}
+    extracted = trafilatura.bare_extraction(
+        html, with_metadata=True, include_comments=False, favor_recall=True, date_extraction_params=dates
+    )
     text = getattr(extracted, "text", None) if extracted is not None else None
     if not text or not text.strip():
         return [], [InputProblem(path, "no article text found in HTML")]
-    meta = _html_meta(html)
+    meta = metadata.html_metadata(html)
     url = meta.get("og_url") or meta.get("canonical_url") or getattr(extracted, "url", None)
+    # htmldate (through trafilatura) is the fallback when the markup states no time.
+    found_date = normalize_date(getattr(extracted, "date", None))
     doc = _make(
         path,
         None,
@@ -234,10 +207,13 @@ def _from_html(path: str, html: str) -> tuple[list[Document], list[InputProblem]
         text,
         title=getattr(extracted, "title", None),
         site=meta.get("site") or getattr(extracted, "sitename", None),
-        author=getattr(extracted, "author", None),
+        author=meta.get("author") or getattr(extracted, "author", None),
         url=url,
         canonical_url=meta.get("canonical_url"),
-        published_at=normalize_date(meta.get("published_at") or getattr(extracted, "date", None)),
+        published_at=meta.get("published_at") or found_date,
+        date_source=meta.get("date_source") or ("htmldate" if found_date else None),
+        modified_at=meta.get("modified_at"),
+        based_on=meta.get("based_on"),
     )
     return [doc], []
 
@@ -254,6 +230,7 @@ def _from_record(path: str, record: int | None, obj: object) -> Document | Input
         value = next((obj[f] for f in fields if obj.get(f) not in (None, "")), None)
         return None if value is None else str(value)
 
+    published = normalize_date(first(DATE_FIELDS))
     return _make(
         path,
         record,
@@ -264,7 +241,10 @@ def _from_record(path: str, record: int | None, obj: object) -> Document | Input
         author=first(("author", "byline")),
         url=first(("url", "link")),
         canonical_url=first(("canonical_url",)),
-        published_at=normalize_date(first(DATE_FIELDS)),
+        published_at=published,
+        date_source="json" if published else None,
+        modified_at=normalize_date(first(MODIFIED_FIELDS)),
+        based_on=first(BASED_ON_FIELDS),
     )
 
 

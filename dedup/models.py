@@ -26,6 +26,12 @@ class Document:
     canonical_url: str | None = None
     published_at: str | None = None
     n_words: int = 0
+    #: when the document was last modified (UTC, from metadata), if it says so
+    modified_at: str | None = None
+    #: where ``published_at`` came from: meta, json-ld, htmldate or a JSON field
+    date_source: str | None = None
+    #: the URL of the work this document says it is based on (JSON-LD ``isBasedOn``)
+    based_on: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,3 +92,38 @@ class Cluster:
     member_ids: tuple[str, ...]
     similarity: dict = field(default_factory=dict)
     containment: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DiffOp:
+    """One word-level edit inside a ``changed`` passage, with character offsets in both texts.
+
+    ``op`` is ``equal``, ``replace``, ``insert`` (words only in the copy: empty source range)
+    or ``delete`` (words only in the source: empty copy range). The ops of a passage cover its
+    source and copy ranges exactly once, in order.
+    """
+
+    op: str
+    source_start: int
+    source_end: int
+    copy_start: int
+    copy_end: int
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A stretch of a source → copy alignment.
+
+    ``kind`` is ``same`` (equal after normalisation), ``changed`` (matched but edited; ``diff``
+    holds the word-level edits), ``added`` (only in the copy: empty source range) or
+    ``removed`` (only in the source: empty copy range). Offsets are Python ``str`` offsets
+    into the documents' stored texts.
+    """
+
+    kind: str
+    source_start: int
+    source_end: int
+    copy_start: int
+    copy_end: int
+    similarity: float
+    diff: tuple[DiffOp, ...] = ()

@@ -34,19 +34,20 @@ class Tokens:
     lines: tuple[tuple[int, int, int], ...]
 
 
-def _token_hash(token: str, cache: dict[str, int]) -> int:
-    value = cache.get(token)
-    if value is None:
-        value = cache[token] = xxhash.xxh64_intdigest(token.encode("utf-8"))
-    return value
+class TokenHashes(dict):
+    """Token → 64-bit hash, computed on first use (a speed-up only: hashes are fixed)."""
+
+    def __missing__(self, token: str) -> int:
+        value = self[token] = xxhash.xxh64_intdigest(token.encode("utf-8"))
+        return value
 
 
-def tokenize(text: str, cache: dict[str, int] | None = None) -> Tokens:
+def tokenize(text: str, cache: TokenHashes | None = None) -> Tokens:
     """Split ``text`` into token hashes, quotation flags and line keys.
 
-    ``cache`` memoises token hashes across calls (a speed-up only: results do not depend on it).
+    ``cache`` memoises token hashes across calls; results do not depend on it.
     """
-    cache = {} if cache is None else cache
+    cache = TokenHashes() if cache is None else cache
     hashes: list[int] = []
     quoted: list[bool] = []
     lines: list[tuple[int, int, int]] = []
@@ -68,14 +69,14 @@ def tokenize(text: str, cache: dict[str, int] | None = None) -> Tokens:
     )
 
 
-def _append(segment: str, is_quoted: bool, hashes: list[int], quoted: list[bool], cache: dict[str, int]) -> None:
+def _append(segment: str, is_quoted: bool, hashes: list[int], quoted: list[bool], cache: TokenHashes) -> None:
     words = TOKEN_RE.findall(segment)
-    hashes.extend(_token_hash(w, cache) for w in words)
+    hashes.extend(map(cache.__getitem__, words))
     quoted.extend([is_quoted] * len(words))
 
 
 def find_furniture(
-    line_keys: Mapping[str, Iterable[int]],
+    doc_lines: Mapping[str, Iterable[tuple[int, int]]],
     sites: Mapping[str, str | None],
     *,
     min_docs: int,
@@ -84,15 +85,17 @@ def find_furniture(
 ) -> frozenset[int]:
     """Lines that are site furniture rather than article text.
 
-    A line is furniture when the documents that carry it are otherwise different (they
-    share at most ``max_overlap`` of their lines) and either at least ``min_docs`` documents
-    carry it, or all carriers come from the same known site. A syndicated paragraph is
-    carried by documents that share most of their other lines too, so it is never furniture.
+    ``doc_lines`` maps each document to its lines as ``(key, number of words)``. A line is
+    furniture when the documents that carry it are otherwise different (the lines they
+    share hold at most ``max_overlap`` of the smaller one's words) and either at least
+    ``min_docs`` documents carry it, or all carriers come from the same known site. A
+    syndicated paragraph is carried by documents that share most of their other text too,
+    so it is never furniture.
     """
-    doc_lines = {doc_id: frozenset(keys) for doc_id, keys in line_keys.items()}
+    weights = {doc_id: dict(lines) for doc_id, lines in doc_lines.items()}
     holders: dict[int, list[str]] = defaultdict(list)
-    for doc_id in sorted(doc_lines):
-        for key in doc_lines[doc_id]:
+    for doc_id in sorted(weights):
+        for key in weights[doc_id]:
             holders[key].append(doc_id)
     furniture = set()
     for key, docs in holders.items():
@@ -101,17 +104,18 @@ def find_furniture(
         same_site = len({sites.get(d) for d in docs}) == 1 and sites.get(docs[0]) is not None
         if len(docs) < min_docs and not same_site:
             continue
-        if _mean_overlap([doc_lines[d] for d in docs[:sample]]) <= max_overlap:
+        if _mean_overlap([weights[d] for d in docs[:sample]]) <= max_overlap:
             furniture.add(key)
     return frozenset(furniture)
 
 
-def _mean_overlap(sets: list[frozenset[int]]) -> float:
-    """Mean share of lines that pairs of documents have in common (over the smaller one)."""
+def _mean_overlap(documents: list[dict[int, int]]) -> float:
+    """Mean share of words in lines that pairs of documents have in common (of the smaller)."""
     total, pairs = 0.0, 0
-    for i, a in enumerate(sets):
-        for b in sets[i + 1 :]:
-            total += len(a & b) / min(len(a), len(b))
+    for i, a in enumerate(documents):
+        for b in documents[i + 1 :]:
+            common = sum(a[key] for key in a.keys() & b.keys())
+            total += common / min(sum(a.values()), sum(b.values()))
             pairs += 1
     return total / pairs if pairs else 1.0
 

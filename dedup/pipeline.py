@@ -1,20 +1,24 @@
 """The only module that knows the stage order: ingest → tokens → furniture → sketch →
-candidates → verify → cluster → store."""
+candidates → verify → cluster → align → store."""
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import platform
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.metadata import version
 from pathlib import Path
 
-from . import __version__, candidates, cluster, ingest, normalize, sketch, store, verify
+from . import __version__, align, candidates, cluster, ingest, normalize, provenance, sketch, store, verify
 from .config import ScanConfig
 from .errors import InputError
-from .models import Cluster, Document, InputProblem, Link
+from .models import Cluster, Document, InputProblem, Link, Passage
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +32,8 @@ class Detection:
     links: list[Link]
     clusters: list[Cluster]
     furniture_lines: int
+    #: cluster id → provenance decision (canonical, confidence, evidence, relations)
+    decisions: dict[int, provenance.Decision]
 
 
 @dataclass(frozen=True)
@@ -48,24 +54,20 @@ def detect(
     """Find verified links and clusters among ``docs`` (a pure function of its inputs)."""
     docs = sorted(docs, key=lambda d: d.id)
     by_id = {d.id: d for d in docs}
-    cache: dict[str, int] = {}
-    tokens = []
-    for index, doc in enumerate(docs):
-        tokens.append(normalize.tokenize(doc.text, cache))
-        if progress and index % 500 == 0:
-            progress("tokenize", index, len(docs))
+    workers = config.workers or os.cpu_count() or 1
+    if progress:
+        progress("tokenize", 0, len(docs))
+    tokens = _parallel_map(_tokenize_chunk, [d.text for d in docs], workers)
     furniture = normalize.find_furniture(
-        {d.id: [key for key, _, _ in t.lines] for d, t in zip(docs, tokens)},
+        {d.id: [(key, end - start) for key, start, end in t.lines] for d, t in zip(docs, tokens)},
         {d.id: d.site for d in docs},
         min_docs=config.furniture_min_docs,
         max_overlap=config.furniture_max_overlap,
     )
-    template = sketch.minhash_template(config)
-    sketches = []
-    for index, (doc, toks) in enumerate(zip(docs, tokens)):
-        sketches.append(sketch.sketch(doc.id, toks, furniture, config, template))
-        if progress and index % 500 == 0:
-            progress("sketch", index, len(docs))
+    if progress:
+        progress("sketch", 0, len(docs))
+    sketch_chunk = partial(_sketch_chunk, furniture=furniture, config=config)
+    sketches = _parallel_map(sketch_chunk, list(zip([d.id for d in docs], tokens)), workers)
     by_lsh = candidates.lsh_pairs(sketches, config)
     by_passage = candidates.passage_pairs(sketches, config)
     links, shared = [], {}
@@ -89,9 +91,15 @@ def detect(
         links.append(link)
         shared[(link.source_id, link.copy_id)] = figures.shared_shingles
     groups = cluster.group(links, shared, min_overlap=config.cluster_min_overlap)
-    clusters = cluster.build_clusters(groups, links, by_id, previous or {})
+    # Provenance elects each group's canonical; links inside a group then run source → copy.
+    elected = [(members, provenance.decide(members, links, by_id)) for members in groups]
+    canonical = {members: decision.canonical_id for members, decision in elected}
+    clusters = cluster.build_clusters(groups, links, by_id, previous or {}, canonical)
+    links = provenance.orient_links(links, elected, by_id)
+    by_members = dict(elected)
+    decisions = {c.id: by_members[frozenset(c.member_ids)] for c in clusters}
     links.sort(key=lambda l: (l.source_id, l.copy_id))
-    return Detection(links=links, clusters=clusters, furniture_lines=len(furniture))
+    return Detection(links=links, clusters=clusters, furniture_lines=len(furniture), decisions=decisions)
 
 
 def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: Progress | None = None) -> ScanResult:
@@ -158,21 +166,71 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
         "n_clustered_documents": len(clustered),
         "n_furniture_lines": detection.furniture_lines,
     }
-    store.save_scan(
-        db,
-        scan_id,
-        files=files,
-        file_documents=file_documents,
-        removed_paths=removed,
-        new_documents=new_docs,
-        kept_document_ids=kept_ids,
-        problems=problems,
-        links=detection.links,
-        clusters=detection.clusters,
-        summary=summary,
-    )
+    alignments = align_links(detection.links, all_docs, config.workers or os.cpu_count() or 1, progress)
+    with db.atomic():
+        store.save_scan(
+            db,
+            scan_id,
+            files=files,
+            file_documents=file_documents,
+            removed_paths=removed,
+            new_documents=new_docs,
+            kept_document_ids=kept_ids,
+            problems=problems,
+            links=detection.links,
+            clusters=detection.clusters,
+            decisions=detection.decisions,
+            summary=summary,
+        )
+        for link, (passages, figures) in zip(detection.links, alignments):
+            store.save_passages(
+                db, link.source_id, link.copy_id, passages,
+                copy_coverage=figures.copy_coverage, source_coverage=figures.source_coverage,
+            )
     db.close()
     return ScanResult(scan_id=scan_id, summary=summary, problems=problems)
+
+
+def align_links(
+    links: Sequence[Link], docs: Sequence[Document], workers: int = 1, progress: Progress | None = None
+) -> list[tuple[list[Passage], align.Coverage]]:
+    """The passage alignment of every link (in link order), with its coverage figures."""
+    texts = {d.id: d.text for d in docs}
+    if progress:
+        progress("align", 0, len(links))
+    return _parallel_map(_align_chunk, [(texts[l.source_id], texts[l.copy_id]) for l in links], workers)
+
+
+def _align_chunk(pairs: list[tuple[str, str]]) -> list[tuple[list[Passage], align.Coverage]]:
+    results = []
+    for source_text, copy_text in pairs:
+        passages = align.align(source_text, copy_text)
+        results.append((passages, align.coverage(passages, len(source_text), len(copy_text))))
+    return results
+
+
+# Below this many documents, starting worker processes costs more than it saves.
+PARALLEL_MIN_ITEMS = 400
+
+
+def _parallel_map(func, items: list, workers: int) -> list:
+    """``func`` maps a chunk (list) of items to a list of results; keeps the input order."""
+    if workers <= 1 or len(items) < PARALLEL_MIN_ITEMS:
+        return func(items)
+    size = -(-len(items) // (workers * 4))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        return [result for chunk in pool.map(func, chunks) for result in chunk]
+
+
+def _tokenize_chunk(texts: list[str]) -> list[normalize.Tokens]:
+    cache = normalize.TokenHashes()
+    return [normalize.tokenize(text, cache) for text in texts]
+
+
+def _sketch_chunk(items: list, *, furniture: frozenset[int], config: ScanConfig) -> list:
+    template = sketch.minhash_template(config)
+    return [sketch.sketch(doc_id, tokens, furniture, config, template) for doc_id, tokens in items]
 
 
 def versions() -> dict[str, str]:

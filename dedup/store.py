@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
 from .errors import NotFoundError, StoreError
-from .models import Cluster, Document, InputProblem, Link, SourceFile
+from .models import Cluster, Document, InputProblem, Link, Passage, SourceFile
+from .provenance import Decision
 
 MIGRATIONS = Migrations("dedup")
 
 DOCUMENT_COLUMNS = (
     "id", "path", "record", "format", "text", "title", "site", "author", "url",
-    "canonical_url", "published_at", "sha256", "n_words",
+    "canonical_url", "published_at", "sha256", "n_words", "modified_at", "date_source", "based_on",
 )
 
 
@@ -140,6 +141,106 @@ def m003_provenance(db: Database) -> None:
         db[table].create_index([column], find_unique_name=True)
 
 
+@MIGRATIONS()
+def m004_search(db: Database) -> None:
+    """Browsing: full-text search, a readable ``clusters.title`` and the navigation views.
+
+    Triggers keep the search index and the cluster titles in step with every later write, so
+    a rescan needs no extra step. The views are what ``dedup serve`` shows first.
+    """
+    db["documents"].enable_fts(["title", "text"], tokenize="porter", create_triggers=True)
+    # A rescan touches every kept document's scan_id; re-index only when the text changes.
+    db.execute("DROP TRIGGER documents_au")
+    db.execute(
+        """CREATE TRIGGER documents_au AFTER UPDATE OF title, text ON documents BEGIN
+          INSERT INTO documents_fts (documents_fts, rowid, title, text) VALUES ('delete', old.rowid, old.title, old.text);
+          INSERT INTO documents_fts (rowid, title, text) VALUES (new.rowid, new.title, new.text);
+        END"""
+    )
+    # Foreign keys to a cluster read as its story (the canonical's title) in Datasette.
+    db["clusters"].add_column("title", str)
+    label = "(SELECT COALESCE(d.title, d.path) FROM documents d WHERE d.id = NEW.canonical_id)"
+    for name, event in (("clusters_title_ai", "INSERT"), ("clusters_title_au", "UPDATE OF canonical_id")):
+        db.execute(f"CREATE TRIGGER {name} AFTER {event} ON clusters BEGIN UPDATE clusters SET title = {label} WHERE id = NEW.id; END")
+    for name, event in (("documents_cluster_title_ai", "INSERT"), ("documents_cluster_title_au", "UPDATE OF title, path")):
+        db.execute(
+            f"CREATE TRIGGER {name} AFTER {event} ON documents BEGIN "
+            "UPDATE clusters SET title = COALESCE(NEW.title, NEW.path) WHERE canonical_id = NEW.id; END"
+        )
+    db.execute("UPDATE clusters SET title = (SELECT COALESCE(d.title, d.path) FROM documents d WHERE d.id = canonical_id)")
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql)
+
+
+VIEWS = {
+    # One row per cluster: the story, where it appeared, and how sure provenance is.
+    "cluster_overview": """
+        SELECT c.id AS cluster_id, d.title AS canonical_title, c.size - 1 AS n_copies,
+               (SELECT group_concat(path, ', ') FROM (
+                    SELECT cd.path FROM cluster_members cm JOIN documents cd ON cd.id = cm.document_id
+                    WHERE cm.cluster_id = c.id AND cm.role = 'copy' ORDER BY cm.similarity DESC, cd.path LIMIT 10)) AS copy_paths,
+               (SELECT COUNT(*) FROM evidence e WHERE e.cluster_id = c.id) AS n_evidence,
+               (SELECT COUNT(*) FROM passages p
+                    JOIN cluster_members pc ON pc.document_id = p.copy_id AND pc.cluster_id = c.id
+                    JOIN cluster_members ps ON ps.document_id = p.source_id AND ps.cluster_id = c.id) AS n_passages,
+               'cluster-' || c.id || '.html' AS report_page, c.confidence, c.size, c.mean_similarity,
+               (SELECT group_concat(site, ', ') FROM (
+                    SELECT DISTINCT s.site FROM cluster_members sm JOIN documents s ON s.id = sm.document_id
+                    WHERE sm.cluster_id = c.id AND s.site IS NOT NULL ORDER BY s.site)) AS sites,
+               d.site AS canonical_site, d.published_at AS canonical_published_at, c.canonical_id,
+               d.path AS canonical_path
+        FROM clusters c JOIN documents d ON d.id = c.canonical_id
+        ORDER BY c.size DESC, c.id
+    """,
+    # One row per copy, measured against its cluster's canonical (the source).
+    "copies": """
+        SELECT m.cluster_id, m.document_id AS copy_id, d.title AS copy_title, d.site AS copy_site,
+               d.published_at AS copy_published_at, c.canonical_id AS source_id, s.title AS source_title,
+               s.site AS source_site, m.relation, m.similarity, m.containment,
+               CASE WHEN l.copy_id = m.document_id THEN l.copy_coverage ELSE l.source_coverage END AS copy_coverage,
+               CASE WHEN l.copy_id = m.document_id THEN l.source_coverage ELSE l.copy_coverage END AS source_coverage,
+               (SELECT COUNT(*) FROM passages p WHERE p.source_id = l.source_id AND p.copy_id = l.copy_id) AS n_passages,
+               (SELECT COUNT(*) FROM passages p
+                    WHERE p.source_id = l.source_id AND p.copy_id = l.copy_id AND p.kind = 'changed') AS n_changed,
+               d.path AS copy_path, s.path AS source_path
+        FROM cluster_members m
+        JOIN clusters c ON c.id = m.cluster_id
+        JOIN documents d ON d.id = m.document_id
+        JOIN documents s ON s.id = c.canonical_id
+        LEFT JOIN links l ON (l.source_id = c.canonical_id AND l.copy_id = m.document_id)
+                          OR (l.source_id = m.document_id AND l.copy_id = c.canonical_id)
+        WHERE m.role = 'copy'
+        ORDER BY m.cluster_id, m.similarity DESC, d.path
+    """,
+    "unclustered_documents": """
+        SELECT d.id, d.title, d.site, d.published_at, d.author, d.path, d.n_words
+        FROM documents d
+        WHERE NOT EXISTS (SELECT 1 FROM cluster_members m WHERE m.document_id = d.id)
+        ORDER BY d.path, d.record
+    """,
+    "scan_history": """
+        SELECT id AS scan_id, started_at, finished_at,
+               ROUND((julianday(finished_at) - julianday(started_at)) * 86400, 2) AS seconds, root,
+               n_files, n_new_files, n_changed_files, n_unchanged_files, n_removed_files, n_skipped_files,
+               n_documents, n_links, n_clusters, n_clustered_documents, n_errors, config_fingerprint
+        FROM scans ORDER BY id DESC
+    """,
+    "scan_errors": """
+        SELECT e.scan_id, s.started_at, e.path, e.reason
+        FROM errors e JOIN scans s ON s.id = e.scan_id
+        ORDER BY e.scan_id DESC, e.path
+    """,
+}
+
+
+@MIGRATIONS()
+def m005_document_dates(db: Database) -> None:
+    """Provenance metadata of documents: modification time, where the date came from, isBasedOn."""
+    db["documents"].add_column("modified_at", str)  # UTC, from article:modified_time / dateModified
+    db["documents"].add_column("date_source", str)  # meta, json-ld, htmldate or json
+    db["documents"].add_column("based_on", str)  # JSON-LD isBasedOn: the URL of the original
+
+
 def open_db(path: Path | str, *, create: bool = True) -> Database:
     """Open (and migrate) the database at ``path``; with ``create=False`` it must exist."""
     path = Path(path)
@@ -203,9 +304,17 @@ def save_scan(
     links: Iterable[Link],
     clusters: Iterable[Cluster],
     summary: dict,
+    decisions: Mapping[int, Decision] | None = None,
 ) -> None:
-    """Write one scan's results in a single transaction (all or nothing)."""
+    """Write one scan's results in a single transaction (all or nothing).
+
+    ``decisions`` (cluster id → provenance decision) fill the confidence, alternatives,
+    relations, scores and ``evidence`` rows; canonical changes go to ``cluster_changes``.
+    """
+    decisions = decisions or {}
     with db.atomic():
+        db.execute("DELETE FROM passages")  # rewritten for every link by ``save_passages``
+        db.execute("DELETE FROM evidence")
         db.execute("DELETE FROM cluster_members")
         previous = {row["id"]: row for row in db["clusters"].rows}
         db.execute("DELETE FROM clusters")
@@ -215,7 +324,8 @@ def save_scan(
             db.execute("DELETE FROM documents WHERE path = ?", [path])
             db.execute("DELETE FROM files WHERE path = ?", [path])
         new_documents = list(new_documents)
-        for path in sorted({d.path for d in new_documents}):
+        known = {row[0] for row in db.execute("SELECT DISTINCT path FROM documents")}
+        for path in sorted({d.path for d in new_documents} & known):
             # A changed file may now hold fewer records than before.
             db.execute("DELETE FROM documents WHERE path = ?", [path])
         db["documents"].insert_all(
@@ -246,16 +356,20 @@ def save_scan(
             ),
             pk=("source_id", "copy_id"),
         )
+        clusters = list(clusters)
         for cluster in clusters:
             copies = [cluster.similarity[m] for m in cluster.member_ids if m != cluster.canonical_id]
             old = previous.get(cluster.id)
             unchanged = old is not None and old["canonical_id"] == cluster.canonical_id and old["size"] == len(cluster.member_ids)
+            decision = decisions.get(cluster.id)
             db["clusters"].insert(
                 {
                     "id": cluster.id, "canonical_id": cluster.canonical_id, "size": len(cluster.member_ids),
                     "mean_similarity": round(sum(copies) / len(copies), 4), "min_similarity": min(copies),
                     "max_similarity": max(copies), "created_scan_id": old["created_scan_id"] if old else scan_id,
                     "updated_scan_id": old["updated_scan_id"] if unchanged else scan_id,
+                    "confidence": decision.confidence if decision else None,
+                    "alternatives": json.dumps(decision.alternatives()) if decision else None,
                 }
             )
             db["cluster_members"].insert_all(
@@ -263,10 +377,78 @@ def save_scan(
                     "cluster_id": cluster.id, "document_id": m,
                     "role": "canonical" if m == cluster.canonical_id else "copy",
                     "similarity": cluster.similarity[m], "containment": cluster.containment[m],
+                    **_provenance_row(decision, m),
                 }
                 for m in cluster.member_ids
             )
+            if decision:
+                db["evidence"].insert_all(
+                    ({"cluster_id": cluster.id, "document_id": e.document_id, "signal": e.signal,
+                      "weight": e.weight, "detail": e.detail} for e in decision.evidence),
+                    pk="id",
+                )
+        _record_changes(db, scan_id, previous, clusters, decisions)
         db["scans"].update(scan_id, summary)
+
+
+def save_passages(
+    db: Database, source_id: str, copy_id: str, passages: Sequence[Passage], *, copy_coverage: float, source_coverage: float
+) -> None:
+    """Replace the stored alignment of the link ``source_id`` → ``copy_id`` and its coverage.
+
+    ``passages.diff`` holds a changed passage's word edits as JSON
+    ``[[op, source_start, source_end, copy_start, copy_end], ...]``.
+    """
+    with db.atomic():
+        db.execute("DELETE FROM passages WHERE source_id = ? AND copy_id = ?", [source_id, copy_id])
+        db["passages"].insert_all(
+            (
+                {
+                    "source_id": source_id, "copy_id": copy_id, "position": position, "kind": p.kind,
+                    "source_start": p.source_start, "source_end": p.source_end, "copy_start": p.copy_start,
+                    "copy_end": p.copy_end, "similarity": p.similarity,
+                    "diff": json.dumps([[o.op, o.source_start, o.source_end, o.copy_start, o.copy_end] for o in p.diff]) if p.diff else None,
+                }
+                for position, p in enumerate(passages)
+            ),
+            pk="id",
+        )
+        db["links"].update((source_id, copy_id), {"copy_coverage": copy_coverage, "source_coverage": source_coverage})
+
+
+def _provenance_row(decision: Decision | None, doc_id: str) -> dict:
+    """A member's provenance score, and for a copy its relation and the deciding figures."""
+    if decision is None:
+        return {}
+    found = decision.relations.get(doc_id)
+    return {
+        "score": decision.score(doc_id),
+        "relation": found.kind if found else None,
+        "relation_detail": json.dumps(found.detail, sort_keys=True) if found else None,
+    }
+
+
+def _record_changes(db: Database, scan_id: int, previous: dict, clusters: list[Cluster], decisions: Mapping) -> None:
+    """``cluster_changes`` rows: clusters created, re-elected (new canonical) or gone."""
+    rows = []
+    for cluster in clusters:
+        old = previous.get(cluster.id)
+        decision = decisions.get(cluster.id)
+        sure = f" (confidence {decision.confidence:.2f})" if decision else ""
+        if old is None:
+            rows.append({"change": "created", "old_canonical_id": None, "detail": f"new cluster of {len(cluster.member_ids)} documents{sure}"})
+        elif old["canonical_id"] != cluster.canonical_id:
+            detail = f"canonical re-elected{sure}; was {old['canonical_id']} (confidence {old['confidence'] or 0:.2f})"
+            rows.append({"change": "canonical", "old_canonical_id": old["canonical_id"], "detail": detail})
+        else:
+            continue
+        rows[-1].update(scan_id=scan_id, cluster_id=cluster.id, new_canonical_id=cluster.canonical_id)
+    kept = {c.id for c in clusters}
+    for cluster_id, old in sorted(previous.items()):
+        if cluster_id not in kept:
+            rows.append({"scan_id": scan_id, "cluster_id": cluster_id, "change": "removed", "old_canonical_id": old["canonical_id"],
+                         "new_canonical_id": None, "detail": "no longer a cluster"})
+    db["cluster_changes"].insert_all(rows, pk="id")
 
 
 def _document_row(doc: Document) -> dict:
@@ -284,21 +466,34 @@ def list_clusters(db: Database) -> list[dict]:
 
 
 def cluster_detail(db: Database, cluster_id: int) -> dict:
-    """A cluster with its members (role, similarity, containment, metadata)."""
+    """A cluster with its members (role, similarity, containment, provenance, metadata),
+    its provenance evidence and the history of its canonical (``changes``)."""
     rows = _rows(db, "SELECT * FROM clusters WHERE id = ?", [cluster_id])
     if not rows:
         raise NotFoundError(f"no cluster {cluster_id}: `dedup clusters` lists the clusters")
     members = _rows(
         db,
         """
-        SELECT m.document_id, m.role, m.similarity, m.containment, d.path, d.title, d.site,
-               d.author, d.url, d.published_at, d.n_words
+        SELECT m.document_id, m.role, m.similarity, m.containment, m.relation, m.relation_detail, m.score,
+               d.path, d.record, d.title, d.site, d.author, d.url, d.published_at, d.date_source, d.n_words
         FROM cluster_members m JOIN documents d ON d.id = m.document_id
-        WHERE m.cluster_id = ? ORDER BY m.role = 'copy', m.similarity DESC, d.path
+        WHERE m.cluster_id = ? ORDER BY m.role = 'copy', m.score DESC, m.similarity DESC, d.path
         """,
         [cluster_id],
     )
-    return {**dict(rows[0]), "members": [dict(m) for m in members]}
+    for member in members:
+        member["relation_detail"] = json.loads(member["relation_detail"]) if member["relation_detail"] else None
+    evidence = _rows(
+        db, "SELECT document_id, signal, weight, detail FROM evidence WHERE cluster_id = ? ORDER BY weight DESC, document_id, signal", [cluster_id]
+    )
+    changes = _rows(
+        db,
+        "SELECT scan_id, change, old_canonical_id, new_canonical_id, detail FROM cluster_changes WHERE cluster_id = ? ORDER BY id",
+        [cluster_id],
+    )
+    cluster = dict(rows[0])
+    cluster["alternatives"] = json.loads(cluster["alternatives"]) if cluster.get("alternatives") else []
+    return {**cluster, "members": members, "evidence": evidence, "changes": changes}
 
 
 def _rows(db: Database, sql: str, params: list | None = None) -> list[dict]:

@@ -1,0 +1,121 @@
+"""Throughput benchmark: ``dedup scan`` side by side with a plain datasketch reference loop.
+
+The reference is what most MinHash deduplicators do: datasketch ``MinHash(num_perm=128)``
+with its default hash over word 5-shingles, ``MinHashLSH``, union-find, no storage. Each side
+runs in its own process so that peak memory is measured separately.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SITE_FURNITURE = [
+    ("Home | News | Sport | Business | Contact", "Sign up to our newsletter for the day's top stories.", "© Northgate Herald. All rights reserved."),
+    ("Menu  Search  Subscribe", "Advertisement", "More from the Daily Ledger: the week in pictures"),
+    ("Skip to content", "Share this article: Facebook Twitter Email", "Comments are closed for this story."),
+]
+
+
+def make_corpus(source: Path, out: Path, n_docs: int = 20_000, seed: int = 7) -> dict:
+    """Write ``n_docs`` .txt articles to ``out`` built from the article texts under ``source``.
+
+    Three in four documents are distinct articles (a source article with most words replaced
+    from the corpus vocabulary, so that they share no passages); the rest are syndicated
+    copies of those (wrapped in a site's furniture) or excerpts (first 120 words).
+    """
+    rng = random.Random(seed)
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(Path(source).rglob("*.txt"))]
+    texts = [t for t in texts if len(t.split()) >= 80]
+    if not texts:
+        raise SystemExit(f"no articles of 80+ words under {source}")
+    vocabulary = sorted({w for t in texts[:500] for w in re.findall(r"[A-Za-z]+", t)})
+    out.mkdir(parents=True, exist_ok=True)
+    originals: list[str] = []
+    kinds = {"original": 0, "copy": 0, "excerpt": 0}
+    for number in range(n_docs):
+        roll = rng.random()
+        if originals and roll < 0.2:
+            head, middle, foot = rng.choice(SITE_FURNITURE)
+            text = f"{head}\n{rng.choice(originals)}\n{middle}\n{foot}\n"
+            kind = "copy"
+        elif originals and roll < 0.25:
+            text = " ".join(rng.choice(originals).split()[:120]) + " …\n"
+            kind = "excerpt"
+        else:
+            base = rng.choice(texts)
+            text = re.sub(r"[A-Za-z]+", lambda m: rng.choice(vocabulary) if rng.random() < 0.6 else m.group(), base)
+            originals.append(text)
+            kind = "original"
+        kinds[kind] += 1
+        folder = out / f"{number // 1000:03d}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"{number:06d}.txt").write_text(text, encoding="utf-8")
+    return kinds
+
+
+def reference(corpus: Path) -> dict:
+    """The plain reference loop; returns documents, clusters and seconds."""
+    from datasketch import MinHash, MinHashLSH
+
+    start = time.perf_counter()
+    paths = sorted(Path(corpus).rglob("*.txt"))
+    lsh = MinHashLSH(threshold=0.8, num_perm=128)
+    parent = list(range(len(paths)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for index, path in enumerate(paths):
+        words = path.read_text(encoding="utf-8").split()
+        shingles = {" ".join(words[i : i + 5]).encode("utf-8") for i in range(max(1, len(words) - 4))}
+        signature = MinHash(num_perm=128)
+        signature.update_batch(shingles)
+        for other in lsh.query(signature):
+            parent[find(index)] = find(other)
+        lsh.insert(index, signature)
+    clusters = {find(i) for i in range(len(paths))}
+    sizes = [sum(1 for i in range(len(paths)) if find(i) == root) for root in clusters]
+    return {"documents": len(paths), "clusters": sum(1 for s in sizes if s > 1), "seconds": time.perf_counter() - start}
+
+
+def dedup_scan(corpus: Path, db: Path) -> dict:
+    """A full ``dedup scan`` (with SQLite writes) into a fresh database."""
+    from .pipeline import scan
+
+    if db.exists():
+        db.unlink()
+    start = time.perf_counter()
+    result = scan(Path(corpus), db)
+    seconds = time.perf_counter() - start
+    return {"documents": result.summary["n_documents"], "clusters": result.summary["n_clusters"], "seconds": seconds}
+
+
+def _child(which: str, corpus: str, db: str) -> None:
+    import resource
+
+    result = reference(Path(corpus)) if which == "reference" else dedup_scan(Path(corpus), Path(db))
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def run(corpus: Path, db: Path) -> dict:
+    """Run both sides on ``corpus`` (each in a fresh process) and return their figures."""
+    figures = {}
+    for which in ("reference", "dedup"):
+        output = subprocess.run(
+            [sys.executable, "-c", f"from dedup.bench import _child; _child({which!r}, {str(corpus)!r}, {str(db)!r})"],
+            check=True, capture_output=True, text=True,
+        ).stdout
+        figures[which] = json.loads(output.strip().splitlines()[-1])
+        figures[which]["docs_per_second"] = figures[which]["documents"] / figures[which]["seconds"]
+    figures["speedup"] = figures["dedup"]["docs_per_second"] / figures["reference"]["docs_per_second"]
+    return figures

@@ -1,0 +1,614 @@
+"""Provenance: which member of a cluster is the original, how sure, and why.
+
+Each signal looks at the cluster's documents and emits ``Evidence``: a document, a named
+signal, a signed weight (positive: looks like the original; negative: looks like a copy)
+and a sentence saying what was seen. A member's score is the sum of its evidence weights;
+the canonical is the member with the highest score, and the confidence is its share of
+``exp(score)`` over the members (a softmax: weights are log-odds). All weights and
+thresholds live in ``MODEL``; the README explains how they were set.
+
+Signals, each a function below: ``published_time`` (earliest credible time),
+``pointer`` (canonical link, og:url or JSON-LD isBasedOn naming another member's URL),
+``attribution`` / ``credits_outsider`` / ``self_identification`` (credits, wire datelines
+and publisher names in the text, matched against the members' sites and bylines),
+``byline`` and ``author_bio``, ``truncation_marker``, ``containment`` (which text holds the
+other, and how much is left over) and ``typography`` (straight quotes made curly).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from .cluster import rank_key
+from .models import Document, Link
+
+
+@dataclass(frozen=True)
+class Model:
+    """The scoring model: every weight (log-odds units) and threshold in one place.
+
+    The weights are a conditional-logit fit (``scripts/fit_provenance.py``) on a generated
+    syndication set (``dedup eval synth … --seed 1``), rounded, then checked on other
+    seeds, the seed corpus, Clough & Stevenson and PAN 2013 (figures in the README).
+    """
+
+    #: the member(s) with the earliest publication time stated by a publisher (meta tag,
+    #: JSON-LD, JSON field), scaled by the share of the other members that are later.
+    earliest_time: float = 3.0
+    #: the same when the earliest time is a guess (htmldate) or only a modification time.
+    earliest_guessed_time: float = 1.0
+    #: another member's canonical link, og:url or isBasedOn names this member's URL.
+    pointer: float = 3.5
+    #: another member's text credits this member's site or author.
+    attribution: float = 3.0
+    #: (negative) the text credits a publisher or wire that is not a member, or says it is
+    #: reprinted.
+    credits_outsider: float = -1.25
+    #: the text names its own publisher in its furniture ("Latest on …", "joined … as").
+    self_identification: float = 1.5
+    #: a byline (author metadata or a "By Name" line).
+    byline: float = 1.0
+    #: an author bio ("… is a journalist …").
+    author_bio: float = 1.5
+    #: (negative) the text ends on "Read more", "Continue reading" or an ellipsis.
+    truncation_marker: float = -1.0
+    #: one text holds the other: a truncation (the holder is the source) or framing added
+    #: around it (the held text is the source). Weak: copies also hold each other.
+    containment: float = 0.5
+    #: straight quotes on one side, curly on the other: the curly side was transformed.
+    typography: float = 0.75
+    #: a text is held by the other when this share of it is in the other ...
+    held_share: float = 0.85
+    #: ... and the other's share in it is lower by at least this margin.
+    held_margin: float = 0.1
+    #: what is left over in the holder: at least this share of it means a truncation,
+    #: less means framing added by the copy.
+    truncation_share: float = 0.25
+    #: relation of a copy: "verbatim" when both shares reach this, "excerpt" / "expanded"
+    #: when only one does, "edited" otherwise (or when this share of the text is changed).
+    relation_share: float = 0.9
+    relation_changed: float = 0.1
+
+
+MODEL = Model()
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One signal that fired for one document (weight > 0: looks like the original)."""
+
+    document_id: str
+    signal: str
+    weight: float
+    detail: str
+
+
+@dataclass(frozen=True)
+class Relation:
+    """How a copy relates to its cluster's canonical, with the figures that decided it."""
+
+    kind: str  # verbatim, excerpt, expanded, edited
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A cluster's elected canonical, confidence, ranking (best first) and evidence."""
+
+    canonical_id: str
+    confidence: float
+    ranking: tuple[tuple[str, float, float], ...]  # (document_id, score, probability)
+    evidence: tuple[Evidence, ...]
+    relations: Mapping[str, Relation] = field(default_factory=dict)
+
+    def alternatives(self) -> list[dict]:
+        """The other members, best first, with score and probability (stored as JSON)."""
+        return [{"document_id": d, "score": s, "probability": p} for d, s, p in self.ranking[1:]]
+
+    def score(self, doc_id: str) -> float:
+        """The provenance score of one member."""
+        return next(s for d, s, _ in self.ranking if d == doc_id)
+
+
+def decide(
+    members: frozenset[str] | Sequence[str],
+    links: Sequence[Link],
+    docs: Mapping[str, Document],
+    *,
+    passages: Mapping[tuple[str, str], Sequence] | None = None,
+    model: Model = MODEL,
+) -> Decision:
+    """Weigh the evidence in one cluster and elect its canonical.
+
+    ``links`` may include links to documents outside the cluster (they are ignored);
+    ``passages`` optionally maps ``(source_id, copy_id)`` of a link to its aligned passages
+    (objects with ``kind`` and character offsets), used for the relation figures.
+    """
+    ids = sorted(members)
+    group = [docs[i] for i in ids]
+    inside = [l for l in links if l.source_id in members and l.copy_id in members]
+    evidence: list[Evidence] = []
+    evidence += published_time(group, model)
+    evidence += pointers(group, model)
+    evidence += credits(group, model)
+    evidence += authorship(group, model)
+    evidence += truncation_markers(group, model)
+    evidence += containment(inside, docs, model)
+    evidence += typography(group, model)
+    evidence.sort(key=lambda e: (e.document_id, e.signal, e.detail))
+    scores = {i: 0.0 for i in ids}
+    for item in evidence:
+        scores[item.document_id] += item.weight
+    order = sorted(ids, key=lambda i: (-round(scores[i], 6), rank_key(docs[i])))
+    top = max(scores.values())
+    total = sum(math.exp(s - top) for s in scores.values())
+    ranking = tuple((i, round(scores[i], 4), round(math.exp(scores[i] - top) / total, 4)) for i in order)
+    canonical = order[0]
+    relations = {m: relation(canonical, m, inside, passages, model) for m in order[1:]}
+    return Decision(
+        canonical_id=canonical, confidence=ranking[0][2], ranking=ranking, evidence=tuple(evidence), relations=relations
+    )
+
+
+def orient_links(
+    links: Sequence[Link], decisions: Sequence[tuple[frozenset[str], Decision]], docs: Mapping[str, Document], model: Model = MODEL
+) -> list[Link]:
+    """Every link turned to run from the likelier source to the copy.
+
+    Inside a cluster the better-ranked member is the source, so every link that touches a
+    canonical runs canonical → copy. A link between clusters (or outside any) is decided
+    on the evidence of its two documents alone.
+    """
+    place: dict[str, int] = {}
+    member_of: dict[str, int] = {}
+    for number, (members, decision) in enumerate(decisions):
+        for index, (doc_id, _, _) in enumerate(decision.ranking):
+            place[doc_id] = index
+            member_of[doc_id] = number
+    oriented = []
+    for link in links:
+        if member_of.get(link.source_id, -1) == member_of.get(link.copy_id, -2):
+            backwards = place[link.copy_id] < place[link.source_id]
+        else:
+            backwards = decide(frozenset((link.source_id, link.copy_id)), [link], docs, model=model).canonical_id == link.copy_id
+        oriented.append(flip(link) if backwards else link)
+    return oriented
+
+
+def flip(link: Link) -> Link:
+    """The same link in the other direction."""
+    return Link(
+        source_id=link.copy_id,
+        copy_id=link.source_id,
+        jaccard=link.jaccard,
+        containment=link.containment,
+        source_containment=link.copy_containment,
+        copy_containment=link.source_containment,
+        shared=link.shared,
+        longest_run=link.longest_run,
+        method=link.method,
+    )
+
+
+# --- publication time -------------------------------------------------------------------
+
+STATED_SOURCES = {"meta", "json-ld", "json", None}
+
+
+def published_time(group: Sequence[Document], model: Model = MODEL) -> list[Evidence]:
+    """The member(s) with the earliest credible time, when another member is later.
+
+    A publisher-stated ``published_at`` is credible; an htmldate guess or a modification
+    time (publication cannot be later) counts for less. Day-only times compare by day.
+    """
+    dated = []
+    for doc in group:
+        value, stated = (doc.published_at, doc.date_source in STATED_SOURCES) if doc.published_at else (doc.modified_at, False)
+        instant = _instant(value)
+        if instant is not None:
+            dated.append((doc, value, instant, stated))
+    if len(dated) < 2:
+        return []
+    earliest = [d for d in dated if not any(_before(o[2], d[2]) for o in dated)]
+    later = [d for d in dated if d not in earliest]
+    if not later:
+        return []
+    first_later = min(later, key=lambda d: (d[2][0], d[0].id))
+    # Being earlier than the dated members says nothing about the undated ones.
+    share = len(later) / (len(group) - 1)
+    out = []
+    for doc, value, _, stated in earliest:
+        how = "stated" if stated else "guessed or modification"
+        weight = (model.earliest_time if stated else model.earliest_guessed_time) * share
+        out.append(
+            Evidence(
+                doc.id, "published_time", round(weight, 4),
+                f"{label(doc)} has the earliest publication time ({value}, {how}); "
+                f"{label(first_later[0])} is later ({first_later[1]}), as are {len(later)} of the {len(group) - 1} others",
+            )
+        )
+    return out
+
+
+def _instant(value: str | None) -> tuple[datetime, bool] | None:
+    """A parsed time and whether it has only day precision."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed, len(value) <= 10
+
+
+def _before(a: tuple[datetime, bool], b: tuple[datetime, bool]) -> bool:
+    if a[1] or b[1]:
+        return a[0].date() < b[0].date()
+    return (b[0] - a[0]).total_seconds() >= 60
+
+
+# --- explicit pointers ------------------------------------------------------------------
+
+
+def pointers(group: Sequence[Document], model: Model = MODEL) -> list[Evidence]:
+    """A member whose URL another member names as canonical, og:url or isBasedOn."""
+    out = []
+    for doc in group:
+        targets = [("canonical link", doc.canonical_url), ("isBasedOn", doc.based_on)]
+        for other in group:
+            if other.id == doc.id or not other.url:
+                continue
+            home = url_key(other.url)
+            for kind, target in targets:
+                if not target or url_key(target) != home:
+                    continue
+                # Both claiming the same address (no og:url on either) tells nothing.
+                if kind != "isBasedOn" and doc.url and url_key(doc.url) == home:
+                    continue
+                out.append(
+                    Evidence(other.id, "pointer", model.pointer, f"{label(doc)}'s {kind} points to {label(other)}'s URL ({other.url})")
+                )
+    return out
+
+
+def url_key(url: str) -> str:
+    """A URL without scheme, ``www.``, query, fragment and trailing slash, casefolded."""
+    parts = urlsplit(url.strip() if "//" in url else "//" + url.strip())
+    host = parts.netloc.casefold().removeprefix("www.")
+    return host + parts.path.rstrip("/").casefold()
+
+
+# --- credits, wire datelines, self-identification ---------------------------------------
+
+NAME = r"(?P<name>[A-Z0-9][\w&'’.-]*(?:[ \t]+(?:[A-Z0-9][\w&'’.-]*|of|the|and|&|on)){0,5})"
+# Phrases that credit someone else with the text.
+CREDIT_PATTERNS = [
+    re.compile(r"(?i:originally (?:appeared|published|ran)|first (?:appeared|published))(?i: (?:on|in|at|by))(?: the)? " + NAME),
+    re.compile(r"(?m)^[ \t]*(?i:source|credit|courtesy(?: of)?)[ \t]*[:\-–—][ \t]*(?:the )?" + NAME),
+    re.compile(r"(?m)(?:^|[(\[|—–])[ \t]*(?i:via)[ \t]+(?:the )?" + NAME),
+    re.compile(r"(?i:reprinted|republished)(?i: with permission)?(?i: (?:from|of|by|courtesy of))(?: the)? " + NAME),
+    re.compile(r"(?i:read the (?:full|original|rest of the) (?:story|article|report)?[ \t]*(?:on|at|in))(?: the)? " + NAME),
+    re.compile(r"\((?P<name>[A-Z]{2,6}|Reuters|dpa)\)[ \t]*[—–-]"),
+    re.compile(r"\b(?i:by)[ \t]+(?P<name>Reuters|Associated Press|AP|AFP|Agence France-Presse)\b"),
+    re.compile(r"\b(?P<name>Associated Press|Agence France-Presse)\b"),
+]
+# Credits without a name: the text says it is someone else's, not whose.
+ANONYMOUS_CREDIT = re.compile(r"(?i)\breprinted with permission\b")
+# Site-wide furniture that names a publisher: every page of a site carries its own, so it
+# tells which site a text came from, and counts only when it names another member's site.
+FURNITURE_PATTERNS = [
+    re.compile(r"(?:©|\((?i:c)\)|(?i:copyright))[ \t]*(?:\d{4}[ \t]*)?(?:the )?" + NAME),
+    re.compile(r"(?i:latest|more)(?i: (?:on|from)) (?:the )?" + NAME),
+    re.compile(r"(?i:subscribe to|sign up (?:for|to)) (?:the )?" + NAME + r"(?i: newsletter)"),
+    re.compile(r"(?i:follow) (?:the )?" + NAME + r"(?i: on (?:twitter|x|facebook|instagram)\b)"),
+]
+# Furniture that ties the article itself to its publisher (an author bio's "joined X as").
+SELF_PATTERNS = [
+    re.compile(r"(?i:joined) (?:the )?" + NAME + r"(?i: as\b)"),
+    re.compile(r"(?i:is an? (?:[\w-]+ ){0,3}(?:reporter|editor|writer|correspondent|columnist) (?:at|for|with)) (?:the )?" + NAME),
+]
+STOP_NAMES = {"the", "a", "an", "this", "our", "us", "it", "them", "me", "we", "you", "email", "newsletter"}
+
+
+def credits(group: Sequence[Document], model: Model = MODEL) -> list[Evidence]:
+    """Attribution and self-identification found in the texts.
+
+    A credit that names another member's site or author is ``attribution`` for that
+    member; one that names the document's own site is ``self_identification``; one that
+    names nobody in the cluster is ``credits_outsider`` against the document. An author bio
+    that names the publisher ("joined X as") is ``self_identification``. Site-wide furniture
+    (``© …``, ``Latest on …``, newsletter prompts) is on every page of a site: it counts only
+    as ``attribution`` when it names another member's site.
+    """
+    keys = {doc.id: site_keys(doc) for doc in group}
+    authors = {doc.id: _key(doc.author) for doc in group if doc.author and len(_key(doc.author)) >= 6}
+    out: list[Evidence] = []
+    for doc in group:
+        seen: set[tuple[str, str]] = set()
+        credited = False
+        for kind, phrase, name in mentions(doc.text):
+            whose = _owner(name, doc, group, keys, authors)
+            credited = credited or (kind == "credit" and whose != doc.id)
+            if kind == "furniture" and whose in (None, doc.id):
+                continue
+            if whose == doc.id:
+                item = Evidence(doc.id, "self_identification", model.self_identification, f"{label(doc)} names its own publisher: “{phrase}”")
+            elif whose is not None:
+                other = next(d for d in group if d.id == whose)
+                item = Evidence(whose, "attribution", model.attribution, f"{label(doc)} credits {label(other)}: “{phrase}”")
+            elif kind == "credit":
+                item = Evidence(doc.id, "credits_outsider", model.credits_outsider, f"{label(doc)} credits a publisher outside the cluster: “{phrase}”")
+            elif not doc.site:
+                item = Evidence(doc.id, "self_identification", model.self_identification, f"{label(doc)} names a publisher in its furniture: “{phrase}”")
+            else:
+                continue
+            if (item.document_id, item.signal) not in seen:  # one row per signal and document
+                seen.add((item.document_id, item.signal))
+                out.append(item)
+        match = ANONYMOUS_CREDIT.search(doc.text)
+        if match and not credited:
+            out.append(Evidence(doc.id, "credits_outsider", model.credits_outsider, f"{label(doc)} says it is reprinted: “{match.group()}”"))
+    return out
+
+
+def mentions(text: str) -> list[tuple[str, str, str]]:
+    """``(kind, phrase, name)`` for every credit (``credit``), publisher named by site-wide
+    furniture (``furniture``) or by the article's own furniture (``self``)."""
+    found = []
+    for kind, patterns in (("credit", CREDIT_PATTERNS), ("furniture", FURNITURE_PATTERNS), ("self", SELF_PATTERNS)):
+        for pattern in patterns:
+            for match in pattern.finditer(text):
+                name = match.group("name").strip(" .,'’-")
+                if _key(name) and name.casefold() not in STOP_NAMES:
+                    found.append((kind, _snippet(match.group()), name))
+    return found
+
+
+def _owner(name: str, doc: Document, group, keys, authors) -> str | None:
+    """The member a credited name belongs to (the document itself first), or None."""
+    named = _key(name)
+    acronym = name if name.isupper() else None
+    for candidate in [doc] + [d for d in group if d.id != doc.id]:
+        for key in keys[candidate.id]:
+            if (len(key) >= 4 and key in named) or (acronym and key == acronym.casefold()):
+                return candidate.id
+        author = authors.get(candidate.id)
+        if author and author in named:
+            return candidate.id
+    return None
+
+
+def site_keys(doc: Document) -> set[str]:
+    """Names a document's publisher goes by: its site name (and acronym), its URL's host,
+    and, for a text without site metadata, the publisher its furniture names."""
+    keys = set()
+    if doc.site:
+        keys.add(_key(doc.site))
+        keys.add(_key(re.sub(r"(?i)^the\s+", "", doc.site)))
+        words = [w for w in re.findall(r"[A-Za-z]+", doc.site) if w.casefold() not in ("the", "of", "and")]
+        if len(words) >= 2:
+            keys.add("".join(w[0] for w in words).casefold())
+    if doc.url and "//" in doc.url:
+        host = urlsplit(doc.url).netloc.casefold().removeprefix("www.")
+        if host:
+            keys.add(_key(host.rsplit(".", 1)[0] if "." in host else host))
+    if not doc.site:
+        keys |= {_key(name) for kind, _, name in mentions(doc.text) if kind in ("self", "furniture")}
+    return {k for k in keys if len(k) >= 2}
+
+
+def _key(text: str | None) -> str:
+    return re.sub(r"[\W_]+", "", (text or "").casefold())
+
+
+def _snippet(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- authorship -------------------------------------------------------------------------
+
+BYLINE_RE = re.compile(r"(?m)^[ \t]*By[ \t]+(?P<name>[A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’.-]+){1,3})[ \t]*(?:[,|—–-].*)?$")
+BIO_RE = re.compile(
+    r"\b(?:is|was) (?:an?|the) (?:[\w-]+ ){0,4}?(?:journalist|reporter|writer|editor|correspondent|columnist)\b"
+    r"|\bjoined [A-Z][\w'’-]*(?: [A-Z][\w'’-]*)* as (?:an? |the )?(?:[\w-]+ ){0,3}?(?:editor|reporter|writer|correspondent)\b"
+)
+WIRES = {"reuters", "associatedpress", "ap", "afp", "agencefrancepresse"}
+
+
+def authorship(group: Sequence[Document], model: Model = MODEL) -> list[Evidence]:
+    """A byline (metadata author or a "By Name" line near the top) and an author bio."""
+    out = []
+    for doc in group:
+        head = "\n".join(doc.text.splitlines()[:15])
+        line = BYLINE_RE.search(head)
+        if line and _key(line.group("name")) in WIRES:
+            line = None
+        if doc.author or line:
+            shown = doc.author if doc.author else _snippet(line.group().strip())
+            out.append(Evidence(doc.id, "byline", model.byline, f"{label(doc)} has an author byline ({shown})"))
+        bio = BIO_RE.search(doc.text)
+        if bio:
+            start = doc.text.rfind("\n", 0, bio.start()) + 1
+            out.append(Evidence(doc.id, "author_bio", model.author_bio, f"{label(doc)} has an author bio: “{_snippet(doc.text[start:bio.end()])}”"))
+    return out
+
+
+TRUNCATION_RE = re.compile(r"(?i)(?:\bread more\b|\bcontinue reading\b|\bread the (?:full|rest)\b|…|\.\.\.)[^\n]{0,80}\s*$")
+
+
+def truncation_markers(group: Sequence[Document], model: Model = MODEL) -> list[Evidence]:
+    """A text that ends on "Read more", "Continue reading" or an ellipsis was cut short."""
+    out = []
+    for doc in group:
+        tail = doc.text.rstrip()[-160:]
+        match = TRUNCATION_RE.search(tail)
+        if match:
+            out.append(Evidence(doc.id, "truncation_marker", model.truncation_marker, f"{label(doc)} ends as an excerpt: “{_snippet(match.group())}”"))
+    return out
+
+
+# --- text asymmetry ---------------------------------------------------------------------
+
+
+def containment(links: Sequence[Link], docs: Mapping[str, Document], model: Model = MODEL) -> list[Evidence]:
+    """When one text is held by the other, say which is likely the source.
+
+    A copy carries a truncation of its source (the holder is the source; much is left over)
+    or the source with added framing (the held text is the source; little is left over).
+    """
+    out = []
+    for link in links:
+        for held, holder, held_share, holder_share in (
+            (link.copy_id, link.source_id, link.copy_containment, link.source_containment),
+            (link.source_id, link.copy_id, link.source_containment, link.copy_containment),
+        ):
+            if held_share < model.held_share or held_share - holder_share < model.held_margin:
+                continue
+            left = 1.0 - holder_share
+            a, b = label(docs[held]), label(docs[holder])
+            if left >= model.truncation_share:
+                detail = f"{a} is a truncation of {b}: {held_share:.0%} of {a} is in {b}, which has {left:.0%} more"
+                out.append(Evidence(holder, "containment", model.containment, detail))
+            else:
+                detail = f"{b} is {a} with added framing: {held_share:.0%} of {a} is in {b}, which adds {left:.0%}"
+                out.append(Evidence(held, "containment", model.containment, detail))
+    return out
+
+
+STRAIGHT = re.compile(r"[\"']")
+CURLY = re.compile(r"[“”‘’]")
+
+
+def typography(group: Sequence[Document], model: Model = MODEL) -> list[Evidence]:
+    """Straight quotes on one member and curly ones on another: the curly side was typeset
+    again when re-published (CMSs curl quotes; they rarely straighten them)."""
+    styles = {doc.id: quote_style(doc.text) for doc in group}
+    out = []
+    for doc in group:
+        if styles[doc.id] != "straight":
+            continue
+        curly = [other for other in group if styles[other.id] == "curly"]
+        if curly:
+            names = ", ".join(label(o) for o in curly[:3])
+            out.append(Evidence(doc.id, "typography", model.typography, f"{label(doc)} has straight quotes where {names} has curly ones"))
+    return out
+
+
+def quote_style(text: str) -> str | None:
+    """``straight`` or ``curly`` when a text uses (almost) only one kind of quote marks."""
+    straight, curly = len(STRAIGHT.findall(text)), len(CURLY.findall(text))
+    if straight >= 2 and curly * 10 <= straight:
+        return "straight"
+    if curly >= 2 and straight * 10 <= curly:
+        return "curly"
+    return None
+
+
+# --- relations --------------------------------------------------------------------------
+
+
+def relation(source_id: str, copy_id: str, links: Sequence[Link], passages=None, model: Model = MODEL) -> Relation:
+    """verbatim / excerpt / expanded / edited, from the link between the two (or, when the
+    copy is not linked to the source itself, its strongest link in the cluster)."""
+    link = next((l for l in links if {l.source_id, l.copy_id} == {source_id, copy_id}), None)
+    via = source_id
+    if link is None:
+        near = [l for l in links if copy_id in (l.source_id, l.copy_id)]
+        link = max(near, key=lambda l: (l.jaccard, l.source_id, l.copy_id))
+        via = link.copy_id if link.source_id == copy_id else link.source_id
+    if link.source_id == copy_id:
+        link = flip(link)
+    kept, taken = link.source_containment, link.copy_containment
+    detail = {"measured_against": via, "source_kept": round(kept, 4), "copy_from_source": round(taken, 4), "jaccard": round(link.jaccard, 4)}
+    changed = None
+    found = (passages or {}).get((link.source_id, link.copy_id))
+    if found:
+        kept, taken, changed = _passage_shares(found)
+        detail.update(source_kept=kept, copy_from_source=taken, changed=changed, from_passages=True)
+    high = model.relation_share
+    if changed is not None and changed >= model.relation_changed:
+        kind = "edited"
+    elif kept >= high and taken >= high:
+        kind = "verbatim"
+    elif taken >= high:
+        kind = "excerpt"
+    elif kept >= high:
+        kind = "expanded"
+    else:
+        kind = "edited"
+    return Relation(kind, detail)
+
+
+def _passage_shares(passages) -> tuple[float, float, float]:
+    """Share of the source kept, of the copy taken from the source, and of shared text changed."""
+    span = {"source": 0, "copy": 0, "kept": 0, "taken": 0, "changed": 0}
+    for p in passages:
+        source_len, copy_len = p.source_end - p.source_start, p.copy_end - p.copy_start
+        span["source"] += source_len
+        span["copy"] += copy_len
+        if p.kind in ("same", "changed"):
+            span["kept"] += source_len
+            span["taken"] += copy_len
+        if p.kind == "changed":
+            span["changed"] += copy_len
+    share = lambda a, b: round(span[a] / span[b], 4) if span[b] else 0.0  # noqa: E731
+    return share("kept", "source"), share("taken", "copy"), share("changed", "taken")
+
+
+# --- explanation ------------------------------------------------------------------------
+
+
+def label(doc: Document) -> str:
+    """How a document is named in evidence: its path (and record number)."""
+    return doc.path if doc.record is None else f"{doc.path}#{doc.record}"
+
+
+def explain(cluster: Mapping) -> list[str]:
+    """Plain sentences that explain a stored cluster's decision.
+
+    ``cluster`` is the store's cluster detail: ``confidence``, ``canonical_id``, ``members``
+    (with ``document_id``, ``path``, ``record``, ``relation``, ``relation_detail``, ``score``)
+    and ``evidence`` rows (``document_id``, ``signal``, ``weight``, ``detail``).
+    """
+    members = {m["document_id"]: m for m in cluster["members"]}
+    name = {d: m["path"] if m.get("record") is None else f"{m['path']}#{m['record']}" for d, m in members.items()}
+    canonical = cluster["canonical_id"]
+    evidence = sorted(cluster.get("evidence", []), key=lambda e: (-abs(e["weight"]), e["document_id"], e["signal"]))
+    confidence = cluster.get("confidence")
+    sure = f"confidence {confidence:.2f}" if confidence is not None else "confidence unknown"
+    lines = []
+    for doc_id, member in members.items():
+        if doc_id == canonical:
+            continue
+        reasons = [e["detail"] for e in evidence if (e["document_id"] == canonical and e["weight"] > 0) or (e["document_id"] == doc_id and e["weight"] < 0)]
+        against = [e["detail"] for e in evidence if (e["document_id"] == doc_id and e["weight"] > 0) or (e["document_id"] == canonical and e["weight"] < 0)]
+        because = "; ".join(reasons) if reasons else "no signal separates them, so the earlier, longer document is taken"
+        sentence = f"{name[doc_id]} is a copy of {name[canonical]}: {because} ({sure})."
+        if against:
+            sentence += " Against it: " + "; ".join(against) + "."
+        lines.append(sentence)
+        if member.get("relation"):
+            lines.append(f"  {name[doc_id]} is {_describe(member['relation'], member.get('relation_detail'))}")
+    return lines
+
+
+def _describe(kind: str, detail) -> str:
+    figures = json.loads(detail) if isinstance(detail, str) else (detail or {})
+    kept, taken = figures.get("source_kept"), figures.get("copy_from_source")
+    numbers = f" (keeps {kept:.0%} of the source; {taken:.0%} of it comes from the source)" if kept is not None and taken is not None else ""
+    words = {
+        "verbatim": "a verbatim copy",
+        "excerpt": "an excerpt: a shortened copy",
+        "expanded": "an expanded copy: the source's text plus added material",
+        "edited": "an edited copy: passages rewritten",
+    }
+    return words.get(kind, kind) + numbers + "."

@@ -1,0 +1,122 @@
+"""Ingest: formats, metadata, encodings, and every kind of bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from conftest import seed_path
+
+from dedup import ingest
+from dedup.config import ScanConfig
+from dedup.models import InputProblem
+
+
+def test_plain_text_is_stored_unchanged():
+    text = seed_path("001").read_text(encoding="utf-8")
+    docs, problems = ingest.parse_bytes("a/b.txt", text.encode("utf-8"))
+    assert problems == []
+    assert docs[0].text == text
+    assert docs[0].path == "a/b.txt" and docs[0].format == "text"
+    assert docs[0].title == "Description"
+
+
+def test_cp1252_text_is_detected_and_decoded():
+    text = "The café’s owner said “we are closed” — for now. " * 20
+    docs, problems = ingest.parse_bytes("x.txt", text.encode("cp1252"))
+    assert problems == []
+    assert docs[0].text == text
+
+
+def test_html_gives_text_and_metadata():
+    body = " ".join(["Lenny Martinez rode solo to win the Japan Cup on Sunday."] * 12)
+    html = f"""<html><head><title>Martinez wins</title>
+    <link rel="canonical" href="https://example.org/martinez">
+    <meta property="og:url" content="https://example.org/martinez?ref=x">
+    <meta property="og:site_name" content="Example Cycling">
+    <meta property="article:published_time" content="2025-10-19T10:00:00+09:00">
+    <meta name="author" content="Simone Giuliani"></head>
+    <body><nav>Home | Races</nav><article><h1>Martinez wins</h1><p>{body}</p></article></body></html>"""
+    docs, problems = ingest.parse_bytes("site/page.html", html.encode("utf-8"))
+    assert problems == []
+    doc = docs[0]
+    assert "Japan Cup" in doc.text and "Home | Races" not in doc.text
+    assert doc.canonical_url == "https://example.org/martinez"
+    assert doc.url == "https://example.org/martinez?ref=x"
+    assert doc.site == "Example Cycling"
+    assert doc.published_at == "2025-10-19T01:00:00Z"
+    assert doc.author == "Simone Giuliani"
+
+
+def test_json_record_and_list():
+    record = {"body": "Text one.", "title": "T", "url": "https://a.example/1", "date": "2024-01-02", "source": "A", "author": "B"}
+    docs, _ = ingest.parse_bytes("one.json", json.dumps(record).encode())
+    assert [(d.text, d.title, d.site, d.author, d.published_at, d.record) for d in docs] == [
+        ("Text one.", "T", "A", "B", "2024-01-02", None)
+    ]
+    docs, problems = ingest.parse_bytes("many.json", json.dumps([{"text": "a"}, {"content": "b"}, {"title": "no text"}]).encode())
+    assert [d.text for d in docs] == ["a", "b"]
+    assert [d.record for d in docs] == [0, 1]
+    assert problems == [InputProblem("many.json#2", "JSON record has no text (fields: text, body or content)")]
+
+
+def test_jsonl_malformed_line_is_recorded_and_the_rest_kept():
+    data = '{"text": "first"}\n{"text": broken\n\n{"text": "third", "site": "S"}\n'
+    docs, problems = ingest.parse_bytes("feed.jsonl", data.encode())
+    assert [(d.text, d.record) for d in docs] == [("first", 1), ("third", 4)]
+    assert len(problems) == 1 and problems[0].path == "feed.jsonl#2"
+    assert problems[0].reason.startswith("malformed JSON line")
+    assert len({d.id for d in docs}) == 2
+
+
+def test_document_ids_are_stable_and_distinct():
+    assert ingest.document_id("a.txt", None) == ingest.document_id("a.txt", None)
+    assert ingest.document_id("a.jsonl", 1) != ingest.document_id("a.jsonl", 2)
+
+
+def test_bad_inputs_each_give_one_problem(tmp_path: Path):
+    root = tmp_path
+    (root / "empty.txt").write_bytes(b"")
+    (root / "blank.md").write_text("  \n\n")
+    (root / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 50)
+    (root / "garbage.txt").write_bytes(bytes(range(1, 32)) * 20 + b"\xff\xfe\x81")
+    (root / "big.txt").write_text("word " * 300)
+    (root / "bad.json").write_text("{not json")
+    (root / "loop.txt").symlink_to(root / "loop.txt")
+    (root / "dangling.txt").symlink_to(root / "nowhere.txt")
+    (root / "sub").mkdir()
+    (root / "sub" / "again").symlink_to(root)
+    (root / "note.pdf").write_bytes(b"%PDF")
+    (root / "ok.txt").write_text("A perfectly good article.\n")
+    config = ScanConfig(max_file_bytes=1000)
+    paths, problems, skipped = ingest.walk(root)
+    assert skipped == 1  # note.pdf
+    for path in paths:
+        found = ingest.read(root, path, config)
+        if isinstance(found, InputProblem):
+            problems.append(found)
+            continue
+        problems.extend(ingest.parse(root, path)[1])
+    reasons = {p.path: p.reason for p in problems}
+    assert reasons["empty.txt"] == "empty file"
+    assert reasons["blank.md"] == "empty file"
+    assert reasons["binary.txt"].startswith("binary file")
+    assert reasons["garbage.txt"].startswith("undecodable bytes")
+    assert reasons["big.txt"].startswith("file too large")
+    assert reasons["bad.json"].startswith("malformed JSON")
+    assert reasons["loop.txt"].startswith("unreadable")
+    assert reasons["dangling.txt"] == "broken symlink"
+    assert reasons["sub/again"].startswith("symlink loop")
+    assert "ok.txt" not in reasons
+    assert len(problems) == len(reasons)
+
+
+def test_walk_is_sorted_and_relative(tmp_path: Path):
+    for name in ["b/z.txt", "a.html", "b/a.md", "c.jsonl"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    paths, problems, skipped = ingest.walk(tmp_path)
+    assert paths == ["a.html", "b/a.md", "b/z.txt", "c.jsonl"]
+    assert problems == [] and skipped == 0
+    assert os.sep not in "".join(paths) or os.sep == "/"

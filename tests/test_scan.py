@@ -1,0 +1,181 @@
+"""End to end: scanning corpus/, rescans, incremental scans, bad input inside a scan."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import sqlite_utils
+from conftest import article_body, seed_path
+
+from dedup.config import ScanConfig
+from dedup.pipeline import scan
+
+RESULT_TABLES = {
+    "documents": "SELECT id, path, record, text, title, sha256, n_words FROM documents ORDER BY id",
+    "links": "SELECT source_id, copy_id, jaccard, containment, shared_shingles, method FROM links ORDER BY 1, 2",
+    "clusters": "SELECT id, canonical_id, size, mean_similarity FROM clusters ORDER BY id",
+    "members": "SELECT cluster_id, document_id, role, similarity, containment FROM cluster_members ORDER BY 1, 2",
+}
+
+
+def snapshot(db_path: Path) -> dict:
+    db = sqlite_utils.Database(db_path)
+    return {name: db.execute(sql).fetchall() for name, sql in RESULT_TABLES.items()}
+
+
+def paths_by_cluster(db_path: Path) -> dict[int, set[str]]:
+    db = sqlite_utils.Database(db_path)
+    found: dict[int, set[str]] = {}
+    sql = "SELECT m.cluster_id, d.path FROM cluster_members m JOIN documents d ON d.id = m.document_id"
+    for cluster_id, path in db.execute(sql):
+        found.setdefault(cluster_id, set()).add(path)
+    return found
+
+
+def test_corpus_gives_exactly_the_martinez_cluster(seed_corpus: Path, db_path: Path):
+    result = scan(seed_corpus, db_path)
+    assert result.summary["n_documents"] == 3 and result.summary["n_errors"] == 0
+    clusters = paths_by_cluster(db_path)
+    assert list(clusters.values()) == [{seed_path("000").name, seed_path("001").name}]
+    db = sqlite_utils.Database(db_path)
+    roles = dict(db.execute("SELECT d.path, m.role FROM cluster_members m JOIN documents d ON d.id = m.document_id").fetchall())
+    assert roles[seed_path("000").name] == "canonical" and roles[seed_path("001").name] == "copy"
+    text = db.execute("SELECT text FROM documents WHERE path = ?", [seed_path("001").name]).fetchone()[0]
+    assert text == seed_path("001").read_text(encoding="utf-8")  # offsets point into the file
+    scan_row = db.execute("SELECT root, parameters, versions, n_clusters FROM scans").fetchone()
+    assert json.loads(scan_row[1]) == ScanConfig().as_dict()
+    assert "datasketch" in json.loads(scan_row[2]) and scan_row[3] == 1
+
+
+def test_schema_has_foreign_keys_indexes_and_wal(seed_corpus: Path, db_path: Path):
+    scan(seed_corpus, db_path)
+    db = sqlite_utils.Database(db_path)
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    for table in ("documents", "clusters", "cluster_members", "links", "errors", "scans", "files"):
+        assert table in db.table_names()
+    for table in db.table_names():
+        indexed = {tuple(index.columns)[0] for index in db[table].indexes} | set(db[table].pks[:1])
+        for fk in db[table].foreign_keys:
+            assert fk.column in indexed, f"{table}.{fk.column} has no index"
+    fks = {(fk.table, fk.column, fk.other_table) for t in ("cluster_members", "links", "clusters") for fk in db[t].foreign_keys}
+    assert ("cluster_members", "document_id", "documents") in fks
+    assert ("links", "copy_id", "documents") in fks
+    assert ("clusters", "canonical_id", "documents") in fks
+
+
+def test_rescan_is_idempotent(seed_corpus: Path, db_path: Path):
+    scan(seed_corpus, db_path)
+    first = snapshot(db_path)
+    second_result = scan(seed_corpus, db_path)
+    assert snapshot(db_path) == first
+    assert second_result.summary["n_unchanged_files"] == 3 and second_result.summary["n_new_files"] == 0
+
+
+def test_same_corpus_same_results_in_a_new_database(seed_corpus: Path, tmp_path: Path):
+    scan(seed_corpus, tmp_path / "a.db")
+    scan(seed_corpus, tmp_path / "b.db")
+    assert snapshot(tmp_path / "a.db") == snapshot(tmp_path / "b.db")
+
+
+def republish(text: str, site: str) -> str:
+    """A syndicated copy of an article body wrapped in another site's furniture."""
+    return f"{site} | Home | Cycling | Results\n{article_body(text)}\nFollow {site} for more race reports.\n"
+
+
+def test_incremental_scan_adds_new_copies_to_the_existing_cluster(seed_corpus: Path, db_path: Path):
+    scan(seed_corpus, db_path)
+    before = paths_by_cluster(db_path)
+    (cluster_id,) = before
+    (seed_corpus / "later").mkdir()
+    (seed_corpus / "later" / "velo-wire.txt").write_text(republish(seed_path("000").read_text(), "Velo Wire"))
+    result = scan(seed_corpus, db_path)
+    assert (result.summary["n_new_files"], result.summary["n_unchanged_files"]) == (1, 3)
+    after = paths_by_cluster(db_path)
+    assert list(after) == [cluster_id]
+    assert after[cluster_id] == before[cluster_id] | {"later/velo-wire.txt"}
+    # The result equals a scan from scratch of the same folder.
+    fresh = db_path.with_name("fresh.db")
+    scan(seed_corpus, fresh)
+    assert snapshot(fresh)["members"] == snapshot(db_path)["members"]
+
+
+def test_changed_and_removed_files_are_followed(seed_corpus: Path, db_path: Path):
+    scan(seed_corpus, db_path)
+    copy = seed_path("001").name
+    (seed_corpus / copy).write_text("Now a short unrelated note about the weather in Utsunomiya.\n")
+    result = scan(seed_corpus, db_path)
+    assert result.summary["n_changed_files"] == 1
+    assert paths_by_cluster(db_path) == {}
+    (seed_corpus / copy).unlink()
+    result = scan(seed_corpus, db_path)
+    assert result.summary["n_removed_files"] == 1 and result.summary["n_documents"] == 2
+    db = sqlite_utils.Database(db_path)
+    assert db.execute("SELECT count(*) FROM documents WHERE path = ?", [copy]).fetchone()[0] == 0
+
+
+def test_bad_files_are_recorded_and_the_scan_goes_on(seed_corpus: Path, db_path: Path):
+    (seed_corpus / "empty.txt").write_bytes(b"")
+    (seed_corpus / "image.html").write_bytes(b"\x00\x01\x02PNG" * 100)
+    (seed_corpus / "feed.jsonl").write_text('{"text": "ok record"}\n{broken\n')
+    (seed_corpus / "huge.txt").write_text("word " * 5000)
+    result = scan(seed_corpus, db_path, ScanConfig(max_file_bytes=10_000))
+    assert result.summary["n_errors"] == 4
+    db = sqlite_utils.Database(db_path)
+    errors = dict(db.execute("SELECT path, reason FROM errors").fetchall())
+    assert set(errors) == {"empty.txt", "image.html", "feed.jsonl#2", "huge.txt"}
+    assert result.summary["n_documents"] == 4  # three seeds and the good JSONL record
+    assert len(paths_by_cluster(db_path)) == 1
+
+
+def test_site_furniture_does_not_cluster_different_articles(tmp_path: Path, db_path: Path):
+    chrome_top = "Cyclingnews | Races | Features | Tech | Subscribe"
+    chrome_bottom = next(line for line in seed_path("000").read_text().splitlines() if line.startswith("Simone is a degree"))
+    folder = tmp_path / "site"
+    folder.mkdir()
+    for name, source in (("martinez.json", "000"), ("basso.json", "002")):
+        text = f"{chrome_top}\n{article_body(seed_path(source).read_text())}\n{chrome_bottom}\n"
+        (folder / name).write_text(json.dumps({"text": text, "site": "Cyclingnews"}))
+    result = scan(folder, db_path)
+    assert result.summary["n_clusters"] == 0 and result.summary["n_furniture_lines"] >= 2
+
+
+def test_a_digest_of_two_stories_does_not_join_them(seed_corpus: Path, db_path: Path):
+    digest = f"Weekend digest\n{article_body(seed_path('000').read_text())}\n{article_body(seed_path('002').read_text())}\n"
+    (seed_corpus / "digest.txt").write_text(digest)
+    scan(seed_corpus, db_path)
+    for members in paths_by_cluster(db_path).values():
+        assert not {seed_path("000").name, seed_path("002").name} <= members
+
+
+def test_missing_folder_is_a_user_error(tmp_path: Path, db_path: Path):
+    import pytest
+
+    from dedup.errors import InputError
+
+    with pytest.raises(InputError, match="folder not found"):
+        scan(tmp_path / "nope", db_path)
+    (tmp_path / "file.txt").write_text("x")
+    with pytest.raises(InputError, match="not a folder"):
+        scan(tmp_path / "file.txt", db_path)
+
+
+def test_workers_do_not_change_results(tmp_path: Path):
+    import dedup.pipeline as pipeline
+
+    folder = tmp_path / "many"
+    folder.mkdir()
+    base = article_body(seed_path("000").read_text()).split()
+    text = ""
+    for number in range(pipeline.PARALLEL_MIN_ITEMS + 10):
+        if number % 10:  # a distinct text: the words in another order
+            words = list(base)
+            random.Random(number).shuffle(words)
+            text = " ".join(words)
+        (folder / f"{number:04d}.txt").write_text(text)  # every tenth file repeats the previous one
+    scan(folder, tmp_path / "one.db", ScanConfig(workers=1))
+    scan(folder, tmp_path / "two.db", ScanConfig(workers=2))
+    one = snapshot(tmp_path / "one.db")
+    assert len(one["clusters"]) == pipeline.PARALLEL_MIN_ITEMS // 10
+    assert one == snapshot(tmp_path / "two.db")
