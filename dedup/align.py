@@ -3,7 +3,7 @@
 Both texts are split into whitespace-separated words, compared after normalisation (case,
 curly vs straight quotes, dashes), so typographic differences are never edits.
 
-1. Anchors: word n-grams found in both texts (and at most a few times in the source) seed
+1. Anchors: word pairs found in both texts (and at most a few times in the source) seed
    exact runs, extended word by word. The longest runs are taken first and no word is used
    twice (greedy string tiling), so a moved passage matches where it moved to.
 2. Regions: runs that follow each other in both texts with small gaps are chained into a
@@ -12,19 +12,22 @@ curly vs straight quotes, dashes), so typographic differences are never edits.
 3. Word diff: inside a region, rapidfuzz's Levenshtein opcodes over the words, computed
    piece by piece between anchors, so time and memory grow linearly with the texts.
 4. Passages: regions are cut at the copy's paragraph breaks into ``same`` and ``changed``
-   passages; unmatched copy paragraphs are ``added``, unmatched source paragraphs
-   ``removed``. Whitespace belongs to the passage before it, so the passages cover each
-   text exactly once.
+   passages. A left-over copy paragraph between two matches is paired with the most alike
+   left-over source paragraph of the same gap (rapidfuzz ``process.extractOne``), which
+   catches rewritten paragraphs; the rest of the copy is ``added`` and the rest of the
+   source ``removed``. Whitespace belongs to the passage before it, so the passages cover
+   each text exactly once.
 """
 
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz import process
+from rapidfuzz.distance import Indel, Levenshtein
 
 from .models import DiffOp, Passage
 
@@ -32,6 +35,7 @@ MATCHED = ("same", "changed")
 
 WORD_RE = re.compile(r"\S+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
+_NEWLINE = re.compile(r"\n")
 # Typographic variants that publishers swap freely: they never count as edits.
 _FOLD = str.maketrans(
     {
@@ -45,6 +49,8 @@ _FLIP_KIND = {"same": "same", "changed": "changed", "added": "removed", "removed
 _FLIP_OP = {"equal": "equal", "replace": "replace", "insert": "delete", "delete": "insert"}
 # Levenshtein on a gap larger than this many word pairs is not worth it: one replace op.
 _MAX_DIFF_CELLS = 1_000_000
+# Unmatched source paragraphs compared with each unmatched copy paragraph, at most.
+_MAX_CANDIDATES = 20
 
 
 @dataclass(frozen=True)
@@ -92,18 +98,21 @@ def normalize_word(word: str) -> str:
 
 def words(text: str) -> _Words:
     """Split ``text`` into words with their offsets and normalised forms."""
-    starts, ends, norms, keyed, keys = [], [], [], [], []
-    for index, match in enumerate(WORD_RE.finditer(text)):
-        starts.append(match.start())
-        ends.append(match.end())
-        norm = normalize_word(match.group())
-        norms.append(norm)
-        key = _NOT_ALNUM.sub("", norm)
+    spans = [m.span() for m in WORD_RE.finditer(text)]
+    starts = [a for a, _ in spans]
+    ends = [b for _, b in spans]
+    # Folding maps no character to whitespace, so the folded text splits into the same words.
+    norms = text.translate(_FOLD).casefold().split()
+    if len(norms) != len(spans):  # a character str.split and the regex disagree on: fold word by word
+        norms = [normalize_word(text[a:b]) for a, b in spans]
+    keyed, keys = [], []
+    for index, norm in enumerate(norms):
+        key = norm if norm.isalnum() else _NOT_ALNUM.sub("", norm)
         if key:
             keyed.append(index)
             keys.append(key)
     # Every line is a paragraph: extracted web text puts one paragraph (or list item) per line.
-    paragraph_starts = [i for i in range(1, len(starts)) if "\n" in text[ends[i - 1] : starts[i]]]
+    paragraph_starts = sorted({bisect_right(starts, m.start()) for m in _NEWLINE.finditer(text)} - {0, len(starts)})
     return _Words(text, starts, ends, norms, keyed, keys, paragraph_starts)
 
 
@@ -111,12 +120,13 @@ def align(
     source_text: str,
     copy_text: str,
     *,
-    anchor: int = 3,
+    anchor: int = 2,
     max_occurrences: int = 8,
     max_gap: int = 25,
-    min_words: int = 8,
+    min_words: int = 12,
     noise_words: int = 8,
     chunk: int = 400,
+    min_similarity: float = 0.5,
 ) -> list[Passage]:
     """Align ``copy_text`` against ``source_text``: an ordered list of passages.
 
@@ -126,6 +136,8 @@ def align(
     more than ``max_occurrences`` times in the source seeds nothing; regions chain runs with
     gaps of at most ``max_gap`` words and need ``min_words`` matched words; a run shorter
     than ``noise_words`` that interrupts a region is ignored; ``chunk`` bounds each diff.
+    Left-over copy and source paragraphs in the same gap between matches are paired when
+    their words are at least ``min_similarity`` alike (rapidfuzz Indel similarity).
     """
     if anchor < 1 or max_gap < 0 or min_words < 1 or chunk < 1:
         raise ValueError("anchor, min_words and chunk must be positive, max_gap non-negative")
@@ -136,9 +148,10 @@ def align(
     pieces: list[_Piece] = []
     for region in regions:
         ops = _region_ops(region, source, copy, chunk)
-        pieces.extend(_cut(ops, copy.paragraph_starts))
-    pieces.extend(_unmatched(pieces, copy, "added"))
-    pieces.extend(_unmatched(pieces, source, "removed"))
+        pieces.extend(_cut(ops, copy.paragraph_starts, source.paragraph_starts))
+    added = _unmatched(pieces, copy, "added")
+    removed = _unmatched(pieces + added, source, "removed")
+    pieces.extend(_pair_leftovers(pieces, added, removed, source, copy, min_similarity))
     return _place([_passage(p, source, copy) for p in pieces])
 
 
@@ -146,12 +159,12 @@ def _tiles(source_keys: Sequence[str], copy_keys: Sequence[str], anchor: int, ma
     """Greedy string tiling over anchor-seeded exact runs: disjoint on both sides."""
     n_source, n_copy = len(source_keys), len(copy_keys)
     index: dict[tuple[str, ...], list[int]] = {}
-    for j in range(n_source - anchor + 1):
-        index.setdefault(tuple(source_keys[j : j + anchor]), []).append(j)
+    for j, gram in enumerate(zip(*(source_keys[k:] for k in range(anchor)))):
+        index.setdefault(gram, []).append(j)
     runs = []
     run_end: dict[int, int] = {}  # diagonal (source - copy) → copy end of the last run on it
-    for i in range(n_copy - anchor + 1):
-        found = index.get(tuple(copy_keys[i : i + anchor]))
+    for i, gram in enumerate(zip(*(copy_keys[k:] for k in range(anchor)))):
+        found = index.get(gram)
         if not found or len(found) > max_occurrences:
             continue
         for j in found:
@@ -279,14 +292,28 @@ def _diff(ops: list, source: list[str], copy: list[str], s0: int, s1: int, c0: i
             ops.append((op.tag, s0 + op.src_start, s0 + op.src_end, c0 + op.dest_start, c0 + op.dest_end))
 
 
-def _cut(ops: list[tuple[str, int, int, int, int]], paragraph_starts: list[int]) -> list[_Piece]:
+def _cut(ops: list[tuple[str, int, int, int, int]], copy_paragraph_starts: list[int], source_paragraph_starts: list[int]) -> list[_Piece]:
     """Cut a region's ops at the copy's paragraph starts into matched pieces."""
     first, last = ops[0][3], ops[-1][4]
-    cuts = paragraph_starts[bisect_left(paragraph_starts, first + 1) : bisect_left(paragraph_starts, last)]
+    cuts = copy_paragraph_starts[bisect_left(copy_paragraph_starts, first + 1) : bisect_left(copy_paragraph_starts, last)]
     groups: list[list[tuple[str, int, int, int, int]]] = [[]]
     k = 0
     for op in ops:
         tag, s0, s1, c0, c1 = op
+        if c0 == c1 and k < len(cuts) and cuts[k] == c0 and groups[-1]:
+            # Source words dropped at a copy paragraph break: the end of a source paragraph
+            # stays with the paragraph before the break, whole source paragraphs become a
+            # removed piece, and the rest opens the paragraph after the break.
+            inside = source_paragraph_starts[bisect_left(source_paragraph_starts, s0) : bisect_right(source_paragraph_starts, s1)]
+            if inside:
+                if inside[0] > s0:
+                    groups[-1].append((tag, s0, inside[0], c0, c1))
+                groups.extend([(tag, a, b, c0, c1)] for a, b in zip(inside, inside[1:]))
+                groups.append([])
+                k += 1
+                if inside[-1] == s1:
+                    continue
+                s0 = inside[-1]
         while k < len(cuts) and cuts[k] <= c0 and groups[-1]:
             groups.append([])
             k += 1
@@ -300,11 +327,13 @@ def _cut(ops: list[tuple[str, int, int, int, int]], paragraph_starts: list[int])
             k += 1
         groups[-1].append((tag, s0, s1, c0, c1))
     pieces = []
-    for group in groups:
+    for group in filter(None, groups):
         source = (group[0][1], group[-1][2])
         copy = (group[0][3], group[-1][4])
         if source[0] == source[1]:
             pieces.append(_Piece("added", None, copy))
+        elif copy[0] == copy[1]:
+            pieces.append(_Piece("removed", source, None))
         elif all(op[0] == "equal" for op in group):
             pieces.append(_Piece("same", source, copy))
         else:
@@ -334,6 +363,47 @@ def _unmatched(pieces: list[_Piece], text: _Words, kind: str) -> list[_Piece]:
         bounds = [start] + text.paragraph_starts[bisect_left(text.paragraph_starts, start + 1) : bisect_left(text.paragraph_starts, end)] + [end]
         for a, b in zip(bounds, bounds[1:]):
             result.append(_Piece(kind, *_sides(kind, (a, b))))
+    return result
+
+
+def _pair_leftovers(
+    pieces: list[_Piece], added: list[_Piece], removed: list[_Piece], source: _Words, copy: _Words, min_similarity: float
+) -> list[_Piece]:
+    """Pair each unmatched copy paragraph with the most alike unmatched source paragraph in the
+    same gap between two matched pieces (a rewritten paragraph has no shared run to anchor it).
+
+    Only gaps closed on both sides count: what comes before the first match or after the last
+    one is usually the two sites' own furniture, alike in form but not copied.
+    """
+    matched = sorted((p for p in pieces if p.kind in MATCHED), key=lambda p: p.copy)
+    copy_starts = [p.copy[0] for p in matched]
+    removed = sorted(removed, key=lambda p: p.source)
+    source_starts = [p.source[0] for p in removed]
+    used: set[int] = set()
+    result = []
+    for piece in sorted(added, key=lambda p: p.copy):
+        k = bisect_left(copy_starts, piece.copy[0])
+        if k == 0 or k == len(matched) or matched[k].source[0] < matched[k - 1].source[1]:
+            result.append(piece)
+            continue
+        low, high = matched[k - 1].source[1], matched[k].source[0]
+        first = bisect_left(source_starts, low)
+        window = [i for i in range(first, bisect_left(source_starts, high)) if i not in used][:_MAX_CANDIDATES]
+        query = copy.norms[piece.copy[0] : piece.copy[1]]
+        best = process.extractOne(
+            query, [source.norms[slice(*removed[i].source)] for i in window], scorer=Indel.normalized_similarity,
+            score_cutoff=min_similarity,
+        ) if window and query else None
+        if best is None:
+            result.append(piece)
+            continue
+        pick = window[best[2]]
+        used.add(pick)
+        ops: list[tuple[str, int, int, int, int]] = []
+        _diff(ops, source.norms, copy.norms, *removed[pick].source, *piece.copy)
+        kind = "same" if all(op[0] == "equal" for op in ops) else "changed"
+        result.append(_Piece(kind, removed[pick].source, piece.copy, tuple(ops) if kind == "changed" else ()))
+    result.extend(p for i, p in enumerate(removed) if i not in used)
     return result
 
 

@@ -18,21 +18,23 @@ _REPRESENTATIVES = 3
 
 
 def lsh_pairs(sketches: Sequence[Sketch], config: ScanConfig) -> set[tuple[int, int]]:
-    """Index pairs ``(i, j)``, ``i < j``, whose body signatures collide in MinHash LSH."""
+    """Index pairs ``(i, j)``, ``i < j``, whose body signatures collide in MinHash LSH.
+
+    Pairs are read from the LSH buckets directly (every bucket holding two or more
+    documents), which gives what querying each document would, at half the cost.
+    """
     lsh = MinHashLSH(threshold=config.lsh_threshold, num_perm=config.num_perm)
-    signatures = []
-    for index, item in enumerate(sketches):
-        signature = LeanMinHash(seed=config.seed, hashvalues=item.minhash, scheme="affine32")
-        signatures.append(signature)
-        if len(item.shingles):
-            lsh.insert(index, signature, check_duplication=False)
+    with lsh.insertion_session() as session:
+        for index, item in enumerate(sketches):
+            if len(item.shingles):
+                signature = LeanMinHash(seed=config.seed, hashvalues=item.minhash, scheme="affine32")
+                session.insert(index, signature, check_duplication=False)
     pairs = set()
-    for index, signature in enumerate(signatures):
-        if not len(sketches[index].shingles):
-            continue
-        for other in lsh.query(signature):
-            if other != index:
-                pairs.add((min(index, other), max(index, other)))
+    for table in lsh.hashtables:
+        for bucket in table.keys():
+            members = sorted(table.get(bucket))
+            if len(members) > 1:
+                pairs.update((a, b) for i, a in enumerate(members) for b in members[i + 1 :])
     return pairs
 
 

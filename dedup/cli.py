@@ -25,6 +25,8 @@ app = typer.Typer(
 )
 eval_app = typer.Typer(help="Score scans against labelled evaluation data.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
+bench_app = typer.Typer(help="Speed benchmarks: figures measured side by side in one run.", no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
 
 DbOption = Annotated[Path, typer.Option("--db", help="SQLite database file.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
@@ -307,6 +309,55 @@ def eval_bbc_command(folder: Annotated[Path, typer.Argument(help="The bbc data f
     _scan(folder, path, True)
     clusters = evaluate.describe_clusters(store.open_db(path, create=False))
     _emit({"n_clusters": len(clusters), "clusters": clusters})
+
+
+@bench_app.command("scan")
+def bench_scan_command(
+    source: Annotated[Path, typer.Argument(help="Folder of .txt articles to build the corpus from (e.g. the BBC corpus).")],
+    docs: Annotated[int, typer.Option(help="Number of articles in the generated corpus.")] = 20_000,
+    workdir: Annotated[Optional[Path], typer.Option(help="Where to write the corpus and database (default: a temporary folder).")] = None,
+) -> None:
+    """Generate a corpus from SOURCE and print docs/second of `dedup scan` next to a plain datasketch loop."""
+    from . import bench
+
+    holder = None
+    if workdir is None:
+        holder = tempfile.TemporaryDirectory(prefix="dedup-bench-")
+        workdir = Path(holder.name)
+    corpus = workdir / "corpus"
+    kinds = bench.make_corpus(source, corpus, docs)
+    typer.echo(f"corpus: {sum(kinds.values())} articles ({kinds['original']} originals, {kinds['copy']} copies, {kinds['excerpt']} excerpts)", err=True)
+    figures = bench.run(corpus, workdir / "bench.db")
+    for side in ("reference", "dedup"):
+        f = figures[side]
+        typer.echo(
+            f"{side:<10} {f['documents']} docs in {f['seconds']:.1f} s = {f['docs_per_second']:.0f} docs/s, "
+            f"{f['clusters']} clusters, peak memory {f['peak_rss_mb']:.0f} MB"
+        )
+    typer.echo(f"speed-up   {figures['speedup']:.2f}x (dedup scan with SQLite writes vs the reference loop)")
+
+
+@bench_app.command("align")
+def bench_align_command(
+    source: Annotated[Path, typer.Argument(help="A text file, or a folder of .txt articles, to build the documents from.")],
+    sizes: Annotated[str, typer.Option(help="Comma-separated document lengths in words.")] = "5000,20000,50000",
+    seed: Annotated[int, typer.Option(help="Seed of the generated edits.")] = 1,
+) -> None:
+    """Print the time and peak memory of aligning two generated documents, at several lengths."""
+    from . import bench_align
+
+    try:
+        lengths = [int(n) for n in sizes.split(",")]
+    except ValueError:
+        _err(f"Error: --sizes must be comma-separated integers, not {sizes!r}")
+        raise typer.Exit(code=2) from None
+    if not source.exists():
+        _err(f"Error: not found: {source}")
+        raise typer.Exit(code=1)
+    typer.echo(f"{'words':>8} {'copy words':>10} {'seconds':>8} {'peak MB':>8} {'passages':>9}  kinds")
+    for row in bench_align.run(source, lengths, seed):
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(row["kinds"].items()))
+        typer.echo(f"{row['source_words']:>8} {row['copy_words']:>10} {row['seconds']:>8.2f} {row['peak_mb']:>8.1f} {row['passages']:>9}  {kinds}")
 
 
 def main() -> None:

@@ -184,10 +184,10 @@ def _copies_cell(cell: _Cell, column: str, value):
     for side in ("copy", "source"):
         if column == f"{side}_title" and cell.get(f"{side}_id"):
             return _link(cell.row_url("documents", cell.get(f"{side}_id")), value or cell.get(f"{side}_path"))
-    if column == "n_passages" and cell.get("copy_id"):
-        return _link(
-            cell.table_url("passages", source_id=cell.get("source_id"), copy_id=cell.get("copy_id")), f"{value} passages"
-        )
+    if column == "n_passages" and cell.get("copy_id") and cell.get("source_id"):
+        # The link between the two may run either way (its orientation predates provenance).
+        pair = f"{cell.get('source_id')},{cell.get('copy_id')}"
+        return _link(cell.table_url("passages", source_id__in=pair, copy_id__in=pair, _sort="position"), f"{value} passages")
     return None
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from math import comb
 from pathlib import Path
 
@@ -215,21 +215,37 @@ def clough_canonical(db: Database) -> dict:
 
 def pan_direction(db: Database, folder: Path) -> dict:
     """Per PAN subset: of the listed (suspicious, source) pairs that the scan linked, the
-    share whose stored link runs from the source document to the suspicious one."""
+    share whose stored link runs from the source document to the suspicious one.
+
+    ``by_evidence`` counts the pairs whose two documents got different provenance scores in
+    their cluster (text evidence decided); ``by_tie_break`` those with equal scores, where
+    the earlier, longer document is taken; ``between_clusters`` links joining two clusters.
+    """
     listed: dict[tuple[str, str], str] = {}
     with (Path(folder) / "pair_labels.tsv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
             listed[(f"susp/{row['suspicious_doc']}", f"src/{row['source_doc']}")] = row["subset"]
+    scores = {}
+    for cluster_id, path, score in db.execute(
+        "SELECT m.cluster_id, d.path, m.score FROM cluster_members m JOIN documents d ON d.id = m.document_id"
+    ):
+        scores[path] = (cluster_id, score)
     sql = "SELECT a.path, b.path FROM links l JOIN documents a ON a.id = l.source_id JOIN documents b ON b.id = l.copy_id"
-    right: dict[str, list[bool]] = defaultdict(list)
+    right: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
     for source, copy in db.execute(sql):
         for pair, correct in (((copy, source), True), ((source, copy), False)):
             if pair in listed and listed[pair] != PAN_SUBSETS[0]:
-                right[listed[pair]].append(correct)
-    result = {s: {"linked_pairs": len(v), "src_is_source": round(sum(v) / len(v), 4)} for s, v in sorted(right.items())}
-    every = [x for v in right.values() for x in v]
-    result["overall"] = {"linked_pairs": len(every), "src_is_source": round(sum(every) / len(every), 4) if every else None}
-    return result
+                (a, score_a), (b, score_b) = scores.get(source, (None, None)), scores.get(copy, (None, None))
+                how = "between_clusters" if a is None or a != b else "by_tie_break" if score_a == score_b else "by_evidence"
+                right[listed[pair]]["all"].append(correct)
+                right[listed[pair]][how].append(correct)
+                right["overall"]["all"].append(correct)
+                right["overall"][how].append(correct)
+
+    def share(values: list[bool]) -> dict:
+        return {"linked_pairs": len(values), "src_is_source": round(sum(values) / len(values), 4) if values else None}
+
+    return {subset: {how: share(v) for how, v in sorted(parts.items())} for subset, parts in sorted(right.items())}
 
 
 def score_synth(db: Database, truth: Mapping) -> dict:
@@ -258,6 +274,8 @@ def score_synth(db: Database, truth: Mapping) -> dict:
     stored = dict(db.execute(sql).fetchall())
     pairs = Counter(f"{kind} → {stored.get(path)}" for path, kind in truth["kinds"].items())
     result["relations"] = dict(sorted(pairs.items()))
+    agree = [stored.get(path) == kind for path, kind in truth["kinds"].items()]
+    result["relation_accuracy"] = round(sum(agree) / len(agree), 4) if agree else None
     return result
 
 
@@ -298,36 +316,49 @@ def pan_truth(folder: Path) -> tuple[dict[tuple[str, str], str], set[tuple[str, 
     return listed, scored, cases
 
 
-def pan_detections(db: Database) -> list:
-    """The matched passages of links between a ``susp/`` and a ``src/`` document, as detections.
+def group_passages(spans: Iterable[tuple[int, int, int, int]], group_gap: int = 500) -> list[tuple[int, int, int, int]]:
+    """Group a link's matched passages ``(source_start, source_end, copy_start, copy_end)``, in
+    copy order, into detections.
 
-    Matched passages that continue each other in both texts are one detection: the alignment
-    cuts a reused passage at the copy's line breaks for display, not because the reuse stops.
+    A passage joins the group before it when it starts within ``group_gap`` characters of the
+    group's end in the copy and lies within ``group_gap`` characters of the group's source span,
+    in either direction: the alignment cuts a reused passage at line breaks and where sentences
+    were reordered, and PAN counts such a passage as one case. ``group_gap=0`` joins only
+    passages that continue each other exactly.
     """
+    groups: list[list[int]] = []
+    for s0, s1, c0, c1 in spans:
+        last = groups[-1] if groups else None
+        if last and c0 - last[3] <= group_gap and max(0, s0 - last[1], last[0] - s1) <= group_gap:
+            last[0], last[1], last[3] = min(last[0], s0), max(last[1], s1), c1
+        else:
+            groups.append([s0, s1, c0, c1])
+    return [tuple(g) for g in groups]
+
+
+def pan_detections(db: Database, *, group_gap: int = 500) -> list:
+    """The matched passages of links between a ``susp/`` and a ``src/`` document, grouped into
+    detections (``pan.Annotation``) by ``group_passages``."""
+    from itertools import groupby
+
     from .pan import Annotation
 
     sql = """
-        SELECT p.source_id, p.copy_id, p.kind, p.source_start, p.source_end, p.copy_start, p.copy_end, s.path, c.path
+        SELECT s.path, c.path, p.source_start, p.source_end, p.copy_start, p.copy_end
         FROM passages p JOIN documents s ON s.id = p.source_id JOIN documents c ON c.id = p.copy_id
         WHERE p.kind IN ('same', 'changed') ORDER BY p.source_id, p.copy_id, p.position
     """
-    runs: list[list] = []  # [link, source_path, s0, s1, copy_path, c0, c1]
-    for source_id, copy_id, kind, s0, s1, c0, c1, source_path, copy_path in db.execute(sql):
-        last = runs[-1] if runs else None
-        if last and last[0] == (source_id, copy_id) and last[3] == s0 and last[6] == c0:
-            last[3], last[6] = s1, c1
-        else:
-            runs.append([(source_id, copy_id), source_path, s0, s1, copy_path, c0, c1])
     detections = []
-    for _, source_path, s0, s1, copy_path, c0, c1 in runs:
-        if source_path.startswith("src/") and copy_path.startswith("susp/"):
-            detections.append(Annotation(copy_path[5:], c0, c1, source_path[4:], s0, s1))
-        elif source_path.startswith("susp/") and copy_path.startswith("src/"):
-            detections.append(Annotation(source_path[5:], s0, s1, copy_path[4:], c0, c1))
+    for (source_path, copy_path), rows in groupby(db.execute(sql), key=lambda row: row[:2]):
+        for s0, s1, c0, c1 in group_passages((row[2:] for row in rows), group_gap):
+            if source_path.startswith("src/") and copy_path.startswith("susp/"):
+                detections.append(Annotation(copy_path[5:], c0, c1, source_path[4:], s0, s1))
+            elif source_path.startswith("susp/") and copy_path.startswith("src/"):
+                detections.append(Annotation(source_path[5:], s0, s1, copy_path[4:], c0, c1))
     return detections
 
 
-def score_pan_passages(db: Database, folder: Path) -> dict:
+def score_pan_passages(db: Database, folder: Path, *, group_gap: int = 500) -> dict:
     """PAN's plagdet, precision, recall and granularity of the stored passages, per subset.
 
     Only listed pairs count. Each subset is scored twice: over all its scorable pairs, and
@@ -337,7 +368,7 @@ def score_pan_passages(db: Database, folder: Path) -> dict:
     from . import pan
 
     listed, scored, cases = pan_truth(folder)
-    detections = [d for d in pan_detections(db) if (d.suspicious, d.source) in scored]
+    detections = [d for d in pan_detections(db, group_gap=group_gap) if (d.suspicious, d.source) in scored]
     linked = set()
     sql = "SELECT a.path, b.path FROM links l JOIN documents a ON a.id = l.source_id JOIN documents b ON b.id = l.copy_id"
     for first, second in db.execute(sql):

@@ -92,7 +92,7 @@ def detect(
         shared[(link.source_id, link.copy_id)] = figures.shared_shingles
     groups = cluster.group(links, shared, min_overlap=config.cluster_min_overlap)
     # Provenance elects each group's canonical; links inside a group then run source → copy.
-    elected = [(members, provenance.decide(members, links, by_id)) for members in groups]
+    elected = provenance.decide_all(groups, links, by_id)
     canonical = {members: decision.canonical_id for members, decision in elected}
     clusters = cluster.build_clusters(groups, links, by_id, previous or {}, canonical)
     links = provenance.orient_links(links, elected, by_id)
@@ -167,6 +167,10 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
         "n_furniture_lines": detection.furniture_lines,
     }
     alignments = align_links(detection.links, all_docs, config.workers or os.cpu_count() or 1, progress)
+    # Links were oriented by provenance before alignment, so the passages already run
+    # source → copy; they refine each copy's relation (verbatim, excerpt, expanded, edited).
+    aligned = {(l.source_id, l.copy_id): passages for l, (passages, _) in zip(detection.links, alignments)}
+    decisions = {cid: provenance.with_passages(d, detection.links, aligned) for cid, d in detection.decisions.items()}
     with db.atomic():
         store.save_scan(
             db,
@@ -179,7 +183,7 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
             problems=problems,
             links=detection.links,
             clusters=detection.clusters,
-            decisions=detection.decisions,
+            decisions=decisions,
             summary=summary,
         )
         for link, (passages, figures) in zip(detection.links, alignments):

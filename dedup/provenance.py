@@ -21,7 +21,7 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
@@ -61,6 +61,14 @@ class Model:
     #: one text holds the other: a truncation (the holder is the source) or framing added
     #: around it (the held text is the source). Weak: copies also hold each other.
     containment: float = 0.5
+    #: in a cluster of three or more, the member most similar to all the others (copies are
+    #: made from the source, rarely from each other) ...
+    centrality: float = 1.0
+    #: ... when it is ahead of the next member by at least this share.
+    centrality_margin: float = 0.01
+    #: (negative) a compilation: the document carries text from two or more stories
+    #: (clusters), as a digest or a text built from several sources does.
+    compilation: float = -2.0
     #: straight quotes on one side, curly on the other: the curly side was transformed.
     typography: float = 0.75
     #: a text is held by the other when this share of it is in the other ...
@@ -69,11 +77,14 @@ class Model:
     held_margin: float = 0.1
     #: what is left over in the holder: at least this share of it means a truncation,
     #: less means framing added by the copy.
-    truncation_share: float = 0.25
+    truncation_share: float = 0.4
     #: relation of a copy: "verbatim" when both shares reach this, "excerpt" / "expanded"
     #: when only one does, "edited" otherwise (or when this share of the text is changed).
-    relation_share: float = 0.9
+    relation_share: float = 0.95
     relation_changed: float = 0.1
+    #: added or removed passages shorter than this (characters) are furniture and credits
+    #: (a newsletter prompt, "Advertisement", "Source: …"), not part of the relation.
+    relation_min_chars: int = 150
 
 
 MODEL = Model()
@@ -116,17 +127,33 @@ class Decision:
         return next(s for d, s, _ in self.ranking if d == doc_id)
 
 
+def decide_all(
+    groups: Sequence[frozenset[str]], links: Sequence[Link], docs: Mapping[str, Document], model: Model = MODEL
+) -> list[tuple[frozenset[str], Decision]]:
+    """A decision for every group (cluster members), in the order given."""
+    group_of = {doc_id: n for n, members in enumerate(groups) for doc_id in members}
+    inside: list[list[Link]] = [[] for _ in groups]
+    for link in links:
+        n = group_of.get(link.source_id)
+        if n is not None and n == group_of.get(link.copy_id):
+            inside[n].append(link)
+    compiled = compilations(links, groups)
+    return [(members, decide(members, inside[n], docs, compiled=compiled, model=model)) for n, members in enumerate(groups)]
+
+
 def decide(
     members: frozenset[str] | Sequence[str],
     links: Sequence[Link],
     docs: Mapping[str, Document],
     *,
+    compiled: Mapping[str, tuple[str, ...]] | None = None,
     passages: Mapping[tuple[str, str], Sequence] | None = None,
     model: Model = MODEL,
 ) -> Decision:
     """Weigh the evidence in one cluster and elect its canonical.
 
     ``links`` may include links to documents outside the cluster (they are ignored);
+    ``compiled`` maps compilations (see ``compilations``) to the documents they combine;
     ``passages`` optionally maps ``(source_id, copy_id)`` of a link to its aligned passages
     (objects with ``kind`` and character offsets), used for the relation figures.
     """
@@ -134,12 +161,14 @@ def decide(
     group = [docs[i] for i in ids]
     inside = [l for l in links if l.source_id in members and l.copy_id in members]
     evidence: list[Evidence] = []
+    evidence += compilation(ids, compiled or {}, docs, model)
     evidence += published_time(group, model)
     evidence += pointers(group, model)
     evidence += credits(group, model)
     evidence += authorship(group, model)
     evidence += truncation_markers(group, model)
     evidence += containment(inside, docs, model)
+    evidence += centrality(ids, inside, docs, model)
     evidence += typography(group, model)
     evidence.sort(key=lambda e: (e.document_id, e.signal, e.detail))
     scores = {i: 0.0 for i in ids}
@@ -154,6 +183,15 @@ def decide(
     return Decision(
         canonical_id=canonical, confidence=ranking[0][2], ranking=ranking, evidence=tuple(evidence), relations=relations
     )
+
+
+def with_passages(decision: Decision, links: Sequence[Link], passages: Mapping[tuple[str, str], Sequence], model: Model = MODEL) -> Decision:
+    """The decision with each copy's relation measured on the aligned passages of its link
+    (``passages`` maps ``(source_id, copy_id)`` of the oriented links to their passages)."""
+    members = {doc_id for doc_id, _, _ in decision.ranking}
+    inside = [l for l in links if l.source_id in members and l.copy_id in members]
+    relations = {m: relation(decision.canonical_id, m, inside, passages, model) for m in decision.relations}
+    return replace(decision, relations=relations)
 
 
 def orient_links(
@@ -172,11 +210,13 @@ def orient_links(
             place[doc_id] = index
             member_of[doc_id] = number
     oriented = []
+    compiled = compilations(links, [members for members, _ in decisions])
     for link in links:
         if member_of.get(link.source_id, -1) == member_of.get(link.copy_id, -2):
             backwards = place[link.copy_id] < place[link.source_id]
         else:
-            backwards = decide(frozenset((link.source_id, link.copy_id)), [link], docs, model=model).canonical_id == link.copy_id
+            pair = frozenset((link.source_id, link.copy_id))
+            backwards = decide(pair, [link], docs, compiled=compiled, model=model).canonical_id == link.copy_id
         oriented.append(flip(link) if backwards else link)
     return oriented
 
@@ -194,6 +234,36 @@ def flip(link: Link) -> Link:
         longest_run=link.longest_run,
         method=link.method,
     )
+
+
+# --- compilations ---------------------------------------------------------------------
+
+
+def compilations(links: Sequence[Link], groups: Sequence[frozenset[str]]) -> dict[str, tuple[str, ...]]:
+    """Documents that carry text from two or more stories, with one partner per story.
+
+    A story is a group (cluster) of documents; a partner outside every group is a story of
+    its own. A digest, a round-up or a text built from several sources is linked to more
+    than one story, and it is the copy in each of those links.
+    """
+    story = {doc_id: n for n, members in enumerate(groups) for doc_id in members}
+    partners: dict[str, dict[object, str]] = {}
+    for link in sorted(links, key=lambda l: (l.source_id, l.copy_id)):
+        for doc_id, other in ((link.source_id, link.copy_id), (link.copy_id, link.source_id)):
+            partners.setdefault(doc_id, {}).setdefault(story.get(other, ("single", other)), other)
+    return {d: tuple(sorted(found.values())) for d, found in sorted(partners.items()) if len(found) >= 2}
+
+
+def compilation(ids: Sequence[str], compiled: Mapping[str, tuple[str, ...]], docs: Mapping[str, Document], model: Model = MODEL) -> list[Evidence]:
+    """A member that is a compilation of other documents is their copy."""
+    out = []
+    for doc_id in ids:
+        parts = compiled.get(doc_id)
+        if parts:
+            names = ", ".join(label(docs[p]) for p in parts[:3]) + (" …" if len(parts) > 3 else "")
+            detail = f"{label(docs[doc_id])} carries text from {len(parts)} different stories ({names})"
+            out.append(Evidence(doc_id, "compilation", model.compilation, detail))
+    return out
 
 
 # --- publication time -------------------------------------------------------------------
@@ -328,13 +398,15 @@ def credits(group: Sequence[Document], model: Model = MODEL) -> list[Evidence]:
     (``© …``, ``Latest on …``, newsletter prompts) is on every page of a site: it counts only
     as ``attribution`` when it names another member's site.
     """
-    keys = {doc.id: site_keys(doc) for doc in group}
+    own = own_text(group)
+    keys = {doc.id: site_keys(doc, own[doc.id]) for doc in group}
     authors = {doc.id: _key(doc.author) for doc in group if doc.author and len(_key(doc.author)) >= 6}
     out: list[Evidence] = []
     for doc in group:
         seen: set[tuple[str, str]] = set()
         credited = False
-        for kind, phrase, name in mentions(doc.text):
+        found = [m for m in mentions(doc.text) if m[0] == "credit"] + [m for m in mentions(own[doc.id]) if m[0] != "credit"]
+        for kind, phrase, name in found:
             whose = _owner(name, doc, group, keys, authors)
             credited = credited or (kind == "credit" and whose != doc.id)
             if kind == "furniture" and whose in (None, doc.id):
@@ -386,9 +458,23 @@ def _owner(name: str, doc: Document, group, keys, authors) -> str | None:
     return None
 
 
-def site_keys(doc: Document) -> set[str]:
+def own_text(group: Sequence[Document]) -> dict[str, str]:
+    """Per member, the lines that no other member carries: its furniture and its additions.
+
+    Publisher names and bios are looked for there only, so that a name inside the shared
+    story ("… joined Liverpool as coach") is never taken for the page's publisher.
+    """
+    keys = {doc.id: [(_key(line), line) for line in doc.text.splitlines() if line.strip()] for doc in group}
+    count: dict[str, int] = {}
+    for doc in group:
+        for key in {k for k, _ in keys[doc.id]}:
+            count[key] = count.get(key, 0) + 1
+    return {doc.id: "\n".join(line for key, line in keys[doc.id] if count[key] == 1) for doc in group}
+
+
+def site_keys(doc: Document, own: str | None = None) -> set[str]:
     """Names a document's publisher goes by: its site name (and acronym), its URL's host,
-    and, for a text without site metadata, the publisher its furniture names."""
+    and, for a text without site metadata, the publisher its own furniture (``own``) names."""
     keys = set()
     if doc.site:
         keys.add(_key(doc.site))
@@ -401,7 +487,7 @@ def site_keys(doc: Document) -> set[str]:
         if host:
             keys.add(_key(host.rsplit(".", 1)[0] if "." in host else host))
     if not doc.site:
-        keys |= {_key(name) for kind, _, name in mentions(doc.text) if kind in ("self", "furniture")}
+        keys |= {_key(name) for kind, _, name in mentions(doc.text if own is None else own) if kind in ("self", "furniture")}
     return {k for k in keys if len(k) >= 2}
 
 
@@ -425,7 +511,9 @@ WIRES = {"reuters", "associatedpress", "ap", "afp", "agencefrancepresse"}
 
 
 def authorship(group: Sequence[Document], model: Model = MODEL) -> list[Evidence]:
-    """A byline (metadata author or a "By Name" line near the top) and an author bio."""
+    """A byline (metadata author or a "By Name" line near the top) and an author bio (in
+    the lines no other member carries)."""
+    own = own_text(group)
     out = []
     for doc in group:
         head = "\n".join(doc.text.splitlines()[:15])
@@ -435,10 +523,11 @@ def authorship(group: Sequence[Document], model: Model = MODEL) -> list[Evidence
         if doc.author or line:
             shown = doc.author if doc.author else _snippet(line.group().strip())
             out.append(Evidence(doc.id, "byline", model.byline, f"{label(doc)} has an author byline ({shown})"))
-        bio = BIO_RE.search(doc.text)
+        text = own[doc.id]
+        bio = BIO_RE.search(text)
         if bio:
-            start = doc.text.rfind("\n", 0, bio.start()) + 1
-            out.append(Evidence(doc.id, "author_bio", model.author_bio, f"{label(doc)} has an author bio: “{_snippet(doc.text[start:bio.end()])}”"))
+            start = text.rfind("\n", 0, bio.start()) + 1
+            out.append(Evidence(doc.id, "author_bio", model.author_bio, f"{label(doc)} has an author bio: “{_snippet(text[start:bio.end()])}”"))
     return out
 
 
@@ -482,6 +571,30 @@ def containment(links: Sequence[Link], docs: Mapping[str, Document], model: Mode
                 detail = f"{b} is {a} with added framing: {held_share:.0%} of {a} is in {b}, which adds {left:.0%}"
                 out.append(Evidence(held, "containment", model.containment, detail))
     return out
+
+
+def centrality(ids: Sequence[str], links: Sequence[Link], docs: Mapping[str, Document], model: Model = MODEL) -> list[Evidence]:
+    """In a cluster of three or more, the member most similar to the others (mean Jaccard,
+    0 for a member it has no link with), when clearly ahead.
+
+    Copies are made from the source, rarely from each other: each copy resembles the source
+    more than it resembles another copy that was cut or extended differently.
+    """
+    if len(ids) < 3:
+        return []
+    total = {i: 0.0 for i in ids}
+    for link in links:
+        total[link.source_id] += link.jaccard
+        total[link.copy_id] += link.jaccard
+    mean = {i: total[i] / (len(ids) - 1) for i in ids}
+    first, second = sorted(ids, key=lambda i: (-mean[i], i))[:2]
+    if mean[first] - mean[second] < model.centrality_margin:
+        return []
+    detail = (
+        f"{label(docs[first])} is the most similar to the other members (mean Jaccard {mean[first]:.2f}; "
+        f"next {label(docs[second])}, {mean[second]:.2f})"
+    )
+    return [Evidence(first, "centrality", model.centrality, detail)]
 
 
 STRAIGHT = re.compile(r"[\"']")
@@ -532,7 +645,7 @@ def relation(source_id: str, copy_id: str, links: Sequence[Link], passages=None,
     changed = None
     found = (passages or {}).get((link.source_id, link.copy_id))
     if found:
-        kept, taken, changed = _passage_shares(found)
+        kept, taken, changed = _passage_shares(found, model.relation_min_chars)
         detail.update(source_kept=kept, copy_from_source=taken, changed=changed, from_passages=True)
     high = model.relation_share
     if changed is not None and changed >= model.relation_changed:
@@ -548,11 +661,14 @@ def relation(source_id: str, copy_id: str, links: Sequence[Link], passages=None,
     return Relation(kind, detail)
 
 
-def _passage_shares(passages) -> tuple[float, float, float]:
-    """Share of the source kept, of the copy taken from the source, and of shared text changed."""
+def _passage_shares(passages, min_chars: int) -> tuple[float, float, float]:
+    """Share of the source kept, of the copy taken from the source, and of shared text
+    changed; unmatched passages shorter than ``min_chars`` are left out."""
     span = {"source": 0, "copy": 0, "kept": 0, "taken": 0, "changed": 0}
     for p in passages:
         source_len, copy_len = p.source_end - p.source_start, p.copy_end - p.copy_start
+        if p.kind in ("added", "removed") and max(source_len, copy_len) < min_chars:
+            continue
         span["source"] += source_len
         span["copy"] += copy_len
         if p.kind in ("same", "changed"):

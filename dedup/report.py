@@ -193,6 +193,8 @@ def write_report(db_path: Path | str, out_dir: Path | str) -> list[Path]:
     are removed, so the folder always matches the database.
     """
     db = store.open_db(db_path, create=False)
+    # A database from an older dedup gets the tables and columns read here (empty).
+    store.MIGRATIONS.apply(db)
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -225,11 +227,10 @@ def write_report(db_path: Path | str, out_dir: Path | str) -> list[Path]:
 
 def load_index(db: Database) -> IndexPage:
     """The latest scan's summary and every cluster, in id order."""
-    confidence = "c.confidence" if _has_column(db, "clusters", "confidence") else "NULL"
     rows = _rows(
         db,
-        f"""
-        SELECT c.id, c.size, c.min_similarity, c.max_similarity, {confidence} AS confidence,
+        """
+        SELECT c.id, c.size, c.min_similarity, c.max_similarity, c.confidence,
                d.title AS canonical_title, d.path AS canonical_path
         FROM clusters c JOIN documents d ON d.id = c.canonical_id ORDER BY c.id
         """,
@@ -290,11 +291,10 @@ def load_summary(db: Database) -> ScanSummary:
 def load_cluster(db: Database, cluster_id: int) -> ClusterPage:
     """A cluster's members, the aligned passages of every link between them, and its evidence."""
     detail = store.cluster_detail(db, cluster_id)
-    extra = "m.relation, m.score" if _has_column(db, "cluster_members", "relation") else "NULL AS relation, NULL AS score"
     member_rows = _rows(
         db,
-        f"""
-        SELECT m.document_id, m.role, m.similarity, m.containment, {extra}, d.path, d.title, d.site,
+        """
+        SELECT m.document_id, m.role, m.similarity, m.containment, m.relation, m.score, d.path, d.title, d.site,
                d.author, d.url, d.published_at, d.n_words, d.text
         FROM cluster_members m JOIN documents d ON d.id = m.document_id
         WHERE m.cluster_id = ? ORDER BY m.role != 'canonical', m.similarity DESC, d.path
@@ -322,16 +322,15 @@ def load_cluster(db: Database, cluster_id: int) -> ClusterPage:
                 copy_shares=_shares(passages, "copy", ("same", "changed", "added")),
             )
         )
-    confidence = detail.get("confidence") if _has_column(db, "clusters", "confidence") else None
     return ClusterPage(
         id=detail["id"],
         size=detail["size"],
         canonical_title=members[0].title if members else "",
         mean_similarity=detail["mean_similarity"],
-        confidence=confidence,
+        confidence=detail["confidence"],
         members=members,
         comparisons=tuple(comparisons),
-        evidence=_evidence(db, cluster_id, by_id) if "evidence" in db.table_names() else (),
+        evidence=_evidence(db, cluster_id, by_id),
     )
 
 
@@ -342,15 +341,10 @@ def _compared_links(db: Database, cluster_id: int, members: tuple[Member, ...]) 
     from the copy's most similar linked source. One comparison per copy keeps a page's size linear in the cluster's size, however many
     links its members have between them.
     """
-    coverage = (
-        "l.copy_coverage, l.source_coverage"
-        if _has_column(db, "links", "copy_coverage")
-        else "NULL AS copy_coverage, NULL AS source_coverage"
-    )
     links = _rows(
         db,
-        f"""
-        SELECT l.source_id, l.copy_id, l.jaccard, l.containment, {coverage} FROM links l
+        """
+        SELECT l.source_id, l.copy_id, l.jaccard, l.containment, l.copy_coverage, l.source_coverage FROM links l
         JOIN cluster_members a ON a.document_id = l.source_id AND a.cluster_id = :cluster
         JOIN cluster_members b ON b.document_id = l.copy_id AND b.cluster_id = :cluster
         ORDER BY l.copy_id, a.role != 'canonical', l.jaccard DESC, l.source_id
@@ -365,8 +359,6 @@ def _compared_links(db: Database, cluster_id: int, members: tuple[Member, ...]) 
 
 def _passages(db: Database, source_id: str, copy_id: str, texts: dict[str, str]) -> tuple[Passage, ...]:
     """The stored passages of a link in order, with their text cut from both documents."""
-    if "passages" not in db.table_names():
-        return ()
     rows = _rows(
         db,
         """
@@ -520,10 +512,6 @@ def _site(site: str | None, url: str | None) -> str | None:
         except ValueError:
             return None
     return None
-
-
-def _has_column(db: Database, table: str, column: str) -> bool:
-    return table in db.table_names() and column in db[table].columns_dict
 
 
 def _rows(db: Database, sql: str, params: list | dict | None = None) -> list[dict]:

@@ -8,11 +8,13 @@ runs Datasette's own ``serve`` command on exactly those files, read-only.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import os
 import socket
 from pathlib import Path
+from urllib.parse import quote
 
 from . import store
 from .errors import ServeError, StoreError
@@ -21,6 +23,10 @@ log = logging.getLogger(__name__)
 
 PLUGIN = "dedup"
 REPORTS_MOUNT = "reports"
+# Queries over every passage of a large scan (changed_numbers_or_quotes on 600,000 passages)
+# take over Datasette's default limit of one second; facet suggestions cost up to 50 ms per
+# column on every page, and the useful facets are configured anyway.
+SETTINGS = {"sql_time_limit_ms": 5000, "suggest_facets": False}
 
 DOCUMENT_ID = "The document's id: a hash of its path and record number, stable across rescans."
 CLUSTER_ID = "The cluster: a group of documents that carry the same story."
@@ -46,7 +52,7 @@ TABLES: dict[str, dict] = {
             "modified_at": "Last modification time in UTC (ISO 8601), from metadata.",
             "date_source": "Where published_at came from: meta, json-ld, htmldate or a JSON field.",
             "based_on": "The URL of the work this article says it is based on (JSON-LD isBasedOn).",
-            "sha256": "SHA-256 of the file's bytes when the article was read.",
+            "sha256": "SHA-256 of the stored text.",
             "n_words": "Number of words in the text.",
             "first_scan_id": "The scan that first found the article.",
             "scan_id": "The last scan that saw the article.",
@@ -348,21 +354,26 @@ LIMIT 200""",
             "and quote style alone is never an edit)."
         ),
         "sql": """
-SELECT m.cluster_id, p.copy_id, c.title AS copy_title, p.source_id, s.title AS source_title, p.position,
-       p.kind, p.similarity, p.source_start, p.source_end, p.copy_start, p.copy_end,
-       substr(s.text, p.source_start + 1, p.source_end - p.source_start) AS source_text,
-       substr(c.text, p.copy_start + 1, p.copy_end - p.copy_start) AS copy_text,
-       p.diff
-FROM passages p
-JOIN documents c ON c.id = p.copy_id
-JOIN documents s ON s.id = p.source_id
+WITH changed AS MATERIALIZED (  -- cut each passage out of its documents once
+  SELECT p.source_id, p.copy_id, p.position, p.kind, p.similarity, p.source_start, p.source_end, p.copy_start,
+         p.copy_end, substr(s.text, p.source_start + 1, p.source_end - p.source_start) AS source_text,
+         substr(c.text, p.copy_start + 1, p.copy_end - p.copy_start) AS copy_text, p.diff,
+         s.title AS source_title, c.title AS copy_title
+  FROM passages p JOIN documents s ON s.id = p.source_id JOIN documents c ON c.id = p.copy_id
+  WHERE p.kind = 'changed'
+)
+SELECT m.cluster_id, p.copy_id, p.copy_title, p.source_id, p.source_title, p.position, p.kind, p.similarity,
+       p.source_start, p.source_end, p.copy_start, p.copy_end, p.source_text, p.copy_text, p.diff
+FROM changed p
 LEFT JOIN cluster_members m ON m.document_id = p.copy_id
-WHERE p.kind = 'changed' AND EXISTS (
+WHERE EXISTS (
   SELECT 1 FROM json_each(CASE WHEN json_valid(p.diff) THEN p.diff ELSE '[]' END) AS op
   WHERE json_extract(op.value, '$[0]') != 'equal'
-    AND (substr(s.text, json_extract(op.value, '$[1]') + 1, json_extract(op.value, '$[2]') - json_extract(op.value, '$[1]'))
+    AND (substr(p.source_text, json_extract(op.value, '$[1]') - p.source_start + 1,
+                json_extract(op.value, '$[2]') - json_extract(op.value, '$[1]'))
          || ' ' ||
-         substr(c.text, json_extract(op.value, '$[3]') + 1, json_extract(op.value, '$[4]') - json_extract(op.value, '$[3]')))
+         substr(p.copy_text, json_extract(op.value, '$[3]') - p.copy_start + 1,
+                json_extract(op.value, '$[4]') - json_extract(op.value, '$[3]')))
         GLOB '*[0-9"“”„«»‘]*'
 )
 ORDER BY m.cluster_id, p.copy_id, p.position""",
@@ -412,11 +423,12 @@ def metadata(db_path: Path | str, *, reports_url: str | None = f"/{REPORTS_MOUNT
     ``reports_url`` is where the HTML report pages are served (``None``: no report links).
     """
     name = database_name(db_path)
-    links = " · ".join(f'<a href="/{name}/{table}">{label}</a>' for table, label in NAVIGATION)
+    home = html.escape(f"/{quote(name)}")  # the database name comes from a file name: keep it inert
+    links = " · ".join(f'<a href="{home}/{table}">{label}</a>' for table, label in NAVIGATION)
     return {
         "title": "dedup: syndicated and re-published articles",
         "description_html": (
-            f"<p>{links}</p><p>Start with <a href=\"/{name}/cluster_overview\">Clusters</a>: each row links to "
+            f"<p>{links}</p><p>Start with <a href=\"{home}/cluster_overview\">Clusters</a>: each row links to "
             "the cluster's copies, its provenance evidence, its passage diffs and its HTML report.</p>"
         ),
         "databases": {
@@ -484,6 +496,8 @@ def register_plugin() -> None:
 def datasette_args(db_path: Path | str, metadata_file: Path, *, host: str, port: int, reports: Path | None) -> list[str]:
     """The ``datasette serve`` arguments: the database immutable, the metadata, the reports folder."""
     args = ["serve", "-i", str(db_path), "-m", str(metadata_file), "--host", host, "--port", str(port)]
+    for name, value in SETTINGS.items():
+        args += ["--setting", name, str(value)]
     if reports is not None:
         args += ["--static", f"{REPORTS_MOUNT}:{reports}"]
     return args

@@ -168,6 +168,7 @@ def m004_search(db: Database) -> None:
             "UPDATE clusters SET title = COALESCE(NEW.title, NEW.path) WHERE canonical_id = NEW.id; END"
         )
     db.execute("UPDATE clusters SET title = (SELECT COALESCE(d.title, d.path) FROM documents d WHERE d.id = canonical_id)")
+    db["passages"].create_index(["kind"], find_unique_name=True)  # the kind facet, and queries on changed passages
     for name, sql in VIEWS.items():
         db.create_view(name, sql)
 

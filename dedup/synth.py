@@ -158,7 +158,8 @@ def _story(rng: random.Random, number: int, article: Article, out: Path, truth: 
     # Plain-text files carry no metadata: their times are not visible to a scan.
     any_time = origin_time is not None and origin.format != "text"
     for index, site in enumerate(copies, start=1):
-        kind = rng.choice(KINDS)
+        # Without spare paragraphs to add, an "expanded" copy would only be a verbatim one.
+        kind = rng.choice(KINDS if fillers else tuple(k for k in KINDS if k != "expanded"))
         headline, body = _variant(rng, kind, article.headline, paragraphs, fillers, origin)
         if rng.random() < 0.5:
             body.append(_attribution(rng, origin))

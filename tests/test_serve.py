@@ -237,7 +237,14 @@ def test_canned_queries_sites_and_most_copied(hostile):
     assert rows(ds, "/dedup/clusters_spanning_site?site=nowhere.example") == []
     ranked = rows(ds, "/dedup/most_copied_sources")
     assert [r["n_copies"] for r in ranked] == sorted((size - 1 for (size,) in query(db, "SELECT size FROM clusters")), reverse=True)
-    assert ranked[0]["n_copies"] == 3 and ranked[0]["n_other_sites"] == 1  # 001, the hostile copy and 005
+    top = ranked[0]
+    sites = query(
+        db, "SELECT d.site, m.role FROM cluster_members m JOIN documents d ON d.id = m.document_id WHERE m.cluster_id = ?",
+        [top["cluster_id"]],
+    )
+    (source_site,) = [site for site, role in sites if role == "canonical"]
+    assert top["n_copies"] == 3 and top["source_site"] == source_site  # 000 or 001, the hostile copy and 005
+    assert top["n_other_sites"] == len({site for site, role in sites if role == "copy" and site and site != source_site})
 
 
 def test_canned_query_changed_numbers_or_quotes(hostile):
@@ -261,7 +268,8 @@ def test_plugin_renders_passages_as_escaped_html_diffs(hostile):
     db, reports = hostile
     ds = datasette(db, reports)
     hostile_id = doc_id(db, "003_hostile.json")
-    for path in (f"/dedup/passages?copy_id={hostile_id}", "/dedup/cluster_passages?cluster_id=1"):
+    source, copy = query(db, "SELECT source_id, copy_id FROM links WHERE ? IN (source_id, copy_id)", [hostile_id])[0]
+    for path in (f"/dedup/passages?source_id={source}&copy_id={copy}", "/dedup/cluster_passages?cluster_id=1"):
         page = get(ds, path).text
         assert "<ins " in page and "<del " in page, path
         assert "&lt;script&gt;window.__pwned" in page and "&lt;img src=x onerror=" in page, path

@@ -1,0 +1,57 @@
+"""Run the evaluations on ../shared/data and fail when a figure falls below its floor.
+
+Usage: python .ci/evaluate.py DATA_DIR. Each check names the command that produced the figure.
+The floors are the README's stated targets where dedup meets them, otherwise the measured
+figure rounded down (a regression guard).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run(*args: str) -> dict:
+    """Run a dedup command and parse its JSON output."""
+    command = ["dedup", *args]
+    print("$", " ".join(command), flush=True)
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(output)
+
+
+def main(data: Path) -> int:
+    failures: list[str] = []
+
+    def floor(name: str, value: float | None, minimum: float) -> None:
+        ok = value is not None and value >= minimum
+        print(f"  {'ok  ' if ok else 'FAIL'} {name} = {value} (floor {minimum})", flush=True)
+        if not ok:
+            failures.append(name)
+
+    pan = run("eval", "pan", str(data / "pan13-train"))
+    floor("pan 02-no-obfuscation recall", pan["02-no-obfuscation"]["recall"], 0.95)
+    floor("pan 02-no-obfuscation precision", pan["02-no-obfuscation"]["precision"], 0.95)
+    floor("pan overall precision", pan["overall"]["precision"], 0.95)
+
+    clough = run("eval", "clough-stevenson", str(data / "clough-stevenson"))
+    floor("clough ARI", clough["adjusted_rand_index"], 0.65)
+    floor("clough pairwise precision", clough["pairwise_precision"], 0.95)
+    floor("clough cut recall", clough["clustered_with_original"]["cut"]["share"], 0.8)
+    floor("clough non answers kept apart", 1 - clough["clustered_with_original"]["non"]["share"], 1.0)
+
+    lee = run("eval", "lee", str(data / "lee"))
+    lee_pairs = [c for c in lee if any(m["path"].startswith("lee-") for m in c["members"])]
+    floor("lee: clusters with a lee.cor article (same-event reports) kept apart", 1.0 - len(lee_pairs), 1.0)
+    floor("lee: re-issued background articles found (clusters)", len(lee), 8)
+
+    if failures:
+        print(f"{len(failures)} evaluation figure(s) below their floor: {', '.join(failures)}")
+        return 1
+    print("all evaluation figures at or above their floors")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1])))

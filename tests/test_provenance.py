@@ -1,0 +1,237 @@
+"""Provenance: each signal on small hand-made documents, then the election and relations."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from dedup import provenance
+from dedup.models import Document, Link, Passage
+from dedup.provenance import MODEL, Evidence
+
+BODY = (
+    "The council approved the new bridge on Tuesday after a long debate about costs.\n"
+    "Residents said the crossing would cut their daily journey by twenty minutes.\n"
+    "Work is expected to start in the spring and finish within two years.\n"
+)
+
+
+def doc(doc_id: str, text: str = BODY, **meta) -> Document:
+    """A document whose path is its id (so evidence names it by id)."""
+    return Document(id=doc_id, path=doc_id, record=None, format="text", text=text, sha256=doc_id, n_words=len(text.split()), **meta)
+
+
+def link(source: str, copy: str, *, kept: float = 1.0, taken: float = 1.0, jaccard: float = 0.9) -> Link:
+    """A link where ``kept`` of the source is in the copy and ``taken`` of the copy is in the source."""
+    return Link(source, copy, jaccard, max(kept, taken), kept, taken, 100, 50, "lsh")
+
+
+def signals(evidence: list[Evidence]) -> set[tuple[str, str]]:
+    return {(e.document_id, e.signal) for e in evidence}
+
+
+# --- publication time ---
+
+
+def test_earliest_stated_time_is_evidence_for_that_document():
+    group = [doc("a", published_at="2025-03-01T08:00:00Z", date_source="meta"), doc("b", published_at="2025-03-01T10:00:00Z", date_source="json-ld")]
+    found = provenance.published_time(group)
+    assert signals(found) == {("a", "published_time")}
+    assert found[0].weight == MODEL.earliest_time
+    assert "2025-03-01T10:00:00Z" in found[0].detail
+
+
+def test_guessed_or_modified_time_counts_less_and_undated_members_dilute_it():
+    group = [doc("a", modified_at="2025-03-01T08:00:00Z"), doc("b", published_at="2025-03-02", date_source="meta"), doc("c")]
+    found = provenance.published_time(group)
+    assert signals(found) == {("a", "published_time")}
+    # One of the two other members is dated and later: half the guessed weight.
+    assert found[0].weight == pytest.approx(MODEL.earliest_guessed_time / 2)
+
+
+def test_times_on_the_same_day_without_hours_or_a_single_date_say_nothing():
+    same_day = [doc("a", published_at="2025-03-01", date_source="meta"), doc("b", published_at="2025-03-01T23:00:00Z", date_source="meta")]
+    assert provenance.published_time(same_day) == []
+    assert provenance.published_time([doc("a", published_at="2025-03-01", date_source="meta"), doc("b")]) == []
+
+
+# --- explicit pointers ---
+
+
+def test_canonical_link_and_is_based_on_point_at_the_original():
+    original = doc("a", url="https://www.herald.example/news/1", canonical_url="https://www.herald.example/news/1")
+    by_link = doc("b", url="https://ledger.example/x", canonical_url="http://herald.example/news/1/")
+    by_json_ld = doc("c", url="https://post.example/y", based_on="https://www.herald.example/news/1")
+    found = provenance.pointers([original, by_link, by_json_ld])
+    assert [(e.document_id, e.signal) for e in found] == [("a", "pointer"), ("a", "pointer")]
+    assert any("isBasedOn" in e.detail for e in found) and any("canonical link" in e.detail for e in found)
+
+
+def test_two_documents_claiming_the_same_address_give_no_pointer():
+    a = doc("a", url="https://herald.example/1", canonical_url="https://herald.example/1")
+    b = doc("b", url="https://herald.example/1", canonical_url="https://herald.example/1")
+    assert provenance.pointers([a, b]) == []
+
+
+# --- credits, wire datelines, self-identification ---
+
+
+def test_source_line_credits_the_member_with_that_site():
+    original = doc("a", site="Northgate Herald")
+    copy = doc("b", BODY + "Source: Northgate Herald\n", site="Daily Ledger")
+    found = provenance.credits([original, copy])
+    assert signals(found) == {("a", "attribution")}
+    assert "Source: Northgate Herald" in found[0].detail
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "This article originally appeared on Northgate Herald.",
+        "Reprinted with permission from the Northgate Herald.",
+        "(via Northgate Herald)",
+        "Read the full story at Northgate Herald",
+        "© 2025 Northgate Herald",
+    ],
+)
+def test_credit_phrases_are_matched_against_members_sites(line: str):
+    found = provenance.credits([doc("a", site="Northgate Herald"), doc("b", BODY + line + "\n", site="Daily Ledger")])
+    assert ("a", "attribution") in signals(found)
+
+
+def test_wire_dateline_credits_the_agency_by_its_acronym():
+    agency = doc("a", "LONDON (CPA) — " + BODY, site="Continental Press Association")
+    copy = doc("b", "LONDON (CPA) — " + BODY, site="Daily Ledger")
+    found = provenance.credits([agency, copy])
+    assert ("a", "attribution") in signals(found)
+    assert ("a", "self_identification") in signals(found)
+
+
+def test_credit_to_a_publisher_outside_the_cluster_counts_against_the_document():
+    found = provenance.credits([doc("a", site="Northgate Herald"), doc("b", "By Reuters\n" + BODY, site="Daily Ledger")])
+    assert signals(found) == {("b", "credits_outsider")}
+    assert found[0].weight < 0
+    anonymous = provenance.credits([doc("a"), doc("b", BODY + "Reprinted with permission.\n")])
+    assert signals(anonymous) == {("b", "credits_outsider")}
+
+
+def test_own_copyright_line_is_not_evidence_but_own_bio_is():
+    page = doc("a", BODY + "© 2025 Daily Ledger. All rights reserved.\n", site="Daily Ledger")
+    assert provenance.credits([page, doc("b")]) == []
+    with_bio = doc("a", BODY + "Jane Holt joined the Daily Ledger as a reporter in 2016.\n")
+    assert signals(provenance.credits([with_bio, doc("b")])) == {("a", "self_identification")}
+
+
+def test_publisher_names_inside_the_shared_story_are_ignored():
+    story = BODY + "The striker joined Liverpool as a teenager.\n"
+    assert provenance.credits([doc("a", story), doc("b", story)]) == []
+
+
+# --- authorship, truncation ---
+
+
+def test_byline_from_metadata_or_a_by_line_and_an_author_bio():
+    found = provenance.authorship(
+        [doc("a", author="Jane Holt"), doc("b", "By Marcus Reed\n" + BODY), doc("c", BODY + "Marcus Reed is a senior business reporter.\n"), doc("d", "By Reuters\n" + BODY)]
+    )
+    assert signals(found) == {("a", "byline"), ("b", "byline"), ("c", "author_bio")}
+
+
+def test_text_ending_on_read_more_is_marked_as_an_excerpt():
+    found = provenance.truncation_markers([doc("a", BODY + "Read more…\n"), doc("b")])
+    assert signals(found) == {("a", "truncation_marker")}
+    assert found[0].weight == MODEL.truncation_marker < 0
+
+
+# --- text asymmetry ---
+
+
+def test_containment_tells_truncation_from_added_framing():
+    docs = {d: doc(d) for d in "abc"}
+    # b holds all of a and has 50% more: a is a truncation of b, b is the source.
+    truncation = provenance.containment([link("b", "a", kept=0.5, taken=1.0)], docs)
+    assert signals(truncation) == {("b", "containment")} and "truncation" in truncation[0].detail
+    # c holds all of a and adds 20%: c framed a, a is the source.
+    framing = provenance.containment([link("a", "c", kept=1.0, taken=0.8)], docs)
+    assert signals(framing) == {("a", "containment")} and "framing" in framing[0].detail
+    assert provenance.containment([link("a", "b", kept=0.7, taken=0.7)], docs) == []
+
+
+def test_centrality_picks_the_member_most_similar_to_the_others():
+    docs = {d: doc(d) for d in "abc"}
+    links = [link("a", "b", jaccard=0.8), link("a", "c", jaccard=0.6), link("b", "c", jaccard=0.3)]
+    found = provenance.centrality(sorted(docs), links, docs)
+    assert signals(found) == {("a", "centrality")}
+    assert provenance.centrality(["a", "b"], links[:1], docs) == []
+
+
+def test_straight_quotes_where_another_member_has_curly_ones():
+    straight = doc("a", 'He said "yes" and "no".\n' + BODY)
+    curly = doc("b", "He said “yes” and “no”.\n" + BODY)
+    assert provenance.quote_style(straight.text) == "straight" and provenance.quote_style(curly.text) == "curly"
+    assert signals(provenance.typography([straight, curly])) == {("a", "typography")}
+    assert provenance.typography([straight, doc("c", straight.text)]) == []
+
+
+# --- election, relations, orientation, explanation ---
+
+
+def test_decide_sums_evidence_and_gives_a_softmax_confidence():
+    original = doc("a", BODY + "Jane Holt is a senior reporter at the Herald.\n", site="Northgate Herald", published_at="2025-03-01T08:00:00Z", date_source="meta")
+    copy = doc("b", BODY + "Source: Northgate Herald\n", published_at="2025-03-02T08:00:00Z", date_source="meta")
+    decision = provenance.decide(frozenset({"a", "b"}), [link("b", "a")], {"a": original, "b": copy})
+    assert decision.canonical_id == "a"
+    scores = {d: s for d, s, _ in decision.ranking}
+    assert scores["a"] == pytest.approx(sum(e.weight for e in decision.evidence if e.document_id == "a"))
+    expected = math.exp(scores["a"]) / (math.exp(scores["a"]) + math.exp(scores["b"]))
+    assert decision.confidence == pytest.approx(expected, abs=1e-4)
+    assert 0.5 < decision.confidence <= 1.0
+    assert decision.alternatives() == [{"document_id": "b", "score": scores["b"], "probability": decision.ranking[1][2]}]
+    assert set(decision.relations) == {"b"}
+
+
+def test_without_evidence_the_earlier_longer_document_wins_at_even_odds():
+    short, long = doc("a", BODY), doc("b", BODY + "One more sentence that makes this text longer than the other.\n")
+    decision = provenance.decide(frozenset({"a", "b"}), [link("a", "b")], {"a": short, "b": long})
+    assert decision.evidence == ()
+    assert decision.canonical_id == "b" and decision.confidence == 0.5
+
+
+def test_relation_from_link_figures_and_from_passages():
+    links = [link("a", "b", kept=0.5, taken=1.0), link("a", "c", kept=1.0, taken=0.7), link("a", "d", kept=0.97, taken=0.99), link("a", "e", kept=0.6, taken=0.6)]
+    kinds = {m: provenance.relation("a", m, links).kind for m in "bcde"}
+    assert kinds == {"b": "excerpt", "c": "expanded", "d": "verbatim", "e": "edited"}
+    # Passages win over link figures: half the matched text is changed → edited.
+    passages = {("a", "d"): [Passage("same", 0, 500, 0, 500, 1.0), Passage("changed", 500, 1000, 500, 1010, 0.9)]}
+    edited = provenance.relation("a", "d", links, passages)
+    assert edited.kind == "edited" and edited.detail["changed"] == pytest.approx(510 / 1010, abs=1e-3)
+    # A short added line (a credit) does not make a copy "expanded".
+    credit = {("a", "d"): [Passage("same", 0, 900, 0, 900, 1.0), Passage("added", 900, 900, 900, 930, 0.0)]}
+    assert provenance.relation("a", "d", links, credit).kind == "verbatim"
+
+
+def test_orient_links_points_every_cluster_link_from_the_canonical():
+    docs = {"a": doc("a", BODY + "Jane Holt is a senior reporter at the Herald.\n"), "b": doc("b")}
+    backwards = link("b", "a", kept=0.8, taken=0.9)
+    decision = provenance.decide(frozenset(docs), [backwards], docs)
+    assert decision.canonical_id == "a"
+    (turned,) = provenance.orient_links([backwards], [(frozenset(docs), decision)], docs)
+    assert (turned.source_id, turned.copy_id) == ("a", "b")
+    assert (turned.source_containment, turned.copy_containment) == (0.9, 0.8)
+    assert provenance.flip(provenance.flip(backwards)) == backwards
+
+
+def test_explain_says_which_is_the_copy_and_why():
+    detail = {
+        "canonical_id": "a",
+        "confidence": 0.7,
+        "members": [
+            {"document_id": "a", "path": "000.txt", "record": None, "relation": None},
+            {"document_id": "b", "path": "001.txt", "record": None, "relation": "excerpt", "relation_detail": '{"source_kept": 0.5, "copy_from_source": 1.0}'},
+        ],
+        "evidence": [{"document_id": "a", "signal": "author_bio", "weight": 1.5, "detail": "000.txt has an author bio"}],
+    }
+    lines = provenance.explain(detail)
+    assert lines[0] == "001.txt is a copy of 000.txt: 000.txt has an author bio (confidence 0.70)."
+    assert "excerpt" in lines[1] and "50%" in lines[1]
