@@ -25,10 +25,12 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import Indel, Levenshtein
 
+from .errors import ConfigError
 from .models import DiffOp, Passage
 
 MATCHED = ("same", "changed")
@@ -62,7 +64,7 @@ class _Words:
     ends: list[int]
     norms: list[str]
     keyed: list[int]  # word index of each word with a letter or digit
-    keys: list[str]  # the letters and digits of those words, for matching
+    keys: tuple[str, ...]  # the letters and digits of those words, for matching
     paragraph_starts: list[int]  # word indices (> 0) that start a paragraph
 
     def pos(self, word: int) -> int:
@@ -96,8 +98,12 @@ def normalize_word(word: str) -> str:
     return word.translate(_FOLD).casefold()
 
 
+@lru_cache(maxsize=16)
 def words(text: str) -> _Words:
-    """Split ``text`` into words with their offsets and normalised forms."""
+    """Split ``text`` into words with their offsets and normalised forms.
+
+    Cached: a scan aligns one document with each of its copies in turn.
+    """
     spans = [m.span() for m in WORD_RE.finditer(text)]
     starts = [a for a, _ in spans]
     ends = [b for _, b in spans]
@@ -113,7 +119,13 @@ def words(text: str) -> _Words:
             keys.append(key)
     # Every line is a paragraph: extracted web text puts one paragraph (or list item) per line.
     paragraph_starts = sorted({bisect_right(starts, m.start()) for m in _NEWLINE.finditer(text)} - {0, len(starts)})
-    return _Words(text, starts, ends, norms, keyed, keys, paragraph_starts)
+    return _Words(text, starts, ends, norms, keyed, tuple(keys), paragraph_starts)
+
+
+def clear_cache() -> None:
+    """Forget the cached word lists and n-gram indexes (to measure a cold start)."""
+    words.cache_clear()
+    _gram_index.cache_clear()
 
 
 def align(
@@ -137,30 +149,34 @@ def align(
     gaps of at most ``max_gap`` words and need ``min_words`` matched words; a run shorter
     than ``noise_words`` that interrupts a region is ignored; ``chunk`` bounds each diff.
     Left-over copy and source paragraphs in the same gap between matches are paired when
-    their words are at least ``min_similarity`` alike (rapidfuzz Indel similarity).
+    their words are at least ``min_similarity`` alike (rapidfuzz Indel similarity) and the
+    copy's has at least half of ``min_words`` words.
     """
-    if anchor < 1 or max_gap < 0 or min_words < 1 or chunk < 1:
-        raise ValueError("anchor, min_words and chunk must be positive, max_gap non-negative")
+    if anchor < 1 or max_gap < 0 or min_words < 1 or chunk < 1 or not 0.0 <= min_similarity <= 1.0:
+        raise ConfigError("anchor, min_words and chunk must be positive, max_gap non-negative, min_similarity in [0, 1]")
     source, copy = words(source_text), words(copy_text)
-    tiles = _tiles(source.keys, copy.keys, anchor, max_occurrences)
+    tiles = _tiles(source.keys, copy.keys, _keyed_breaks(copy), anchor, max_occurrences)
     regions = _regions(tiles, max_gap, noise_words)
     regions = _disjoint([r for r in regions if sum(t.length for t in r) >= min_words])
+    regions = _extend(regions, source, copy, max_gap)
     pieces: list[_Piece] = []
     for region in regions:
         ops = _region_ops(region, source, copy, chunk)
         pieces.extend(_cut(ops, copy.paragraph_starts, source.paragraph_starts))
     added = _unmatched(pieces, copy, "added")
     removed = _unmatched(pieces + added, source, "removed")
-    pieces.extend(_pair_leftovers(pieces, added, removed, source, copy, min_similarity))
+    pieces.extend(_pair_leftovers(pieces, added, removed, source, copy, min_similarity, (min_words + 1) // 2))
     return _place([_passage(p, source, copy) for p in pieces])
 
 
-def _tiles(source_keys: Sequence[str], copy_keys: Sequence[str], anchor: int, max_occurrences: int) -> list[_Tile]:
-    """Greedy string tiling over anchor-seeded exact runs: disjoint on both sides."""
+def _tiles(source_keys: Sequence[str], copy_keys: Sequence[str], copy_breaks: Sequence[int], anchor: int, max_occurrences: int) -> list[_Tile]:
+    """Greedy string tiling over anchor-seeded exact runs: disjoint on both sides, and each
+    within one paragraph of the copy (``copy_breaks``: keyed-word indices that start one)."""
     n_source, n_copy = len(source_keys), len(copy_keys)
-    index: dict[tuple[str, ...], list[int]] = {}
-    for j, gram in enumerate(zip(*(source_keys[k:] for k in range(anchor)))):
-        index.setdefault(gram, []).append(j)
+    starts_paragraph = bytearray(n_copy)
+    for i in copy_breaks:
+        starts_paragraph[i] = 1
+    index = _gram_index(source_keys, anchor)
     runs = []
     run_end: dict[int, int] = {}  # diagonal (source - copy) → copy end of the last run on it
     for i, gram in enumerate(zip(*(copy_keys[k:] for k in range(anchor)))):
@@ -187,8 +203,8 @@ def _tiles(source_keys: Sequence[str], copy_keys: Sequence[str], anchor: int, ma
             if not (copy_free[a + p] and source_free[b + p]):
                 p += 1
                 continue
-            q = p
-            while q < length and copy_free[a + q] and source_free[b + q]:
+            q = p + 1
+            while q < length and copy_free[a + q] and source_free[b + q] and not starts_paragraph[a + q]:
                 q += 1
             if q - p >= anchor:
                 copy_free[a + p : a + q] = bytes(q - p)
@@ -197,6 +213,20 @@ def _tiles(source_keys: Sequence[str], copy_keys: Sequence[str], anchor: int, ma
             p = q
     tiles.sort(key=lambda t: t.copy)
     return tiles
+
+
+@lru_cache(maxsize=16)
+def _gram_index(keys: tuple[str, ...], anchor: int) -> dict[tuple[str, ...], list[int]]:
+    """Where each ``anchor``-word n-gram of ``keys`` starts (cached like ``words``)."""
+    index: dict[tuple[str, ...], list[int]] = {}
+    for j, gram in enumerate(zip(*(keys[k:] for k in range(anchor)))):
+        index.setdefault(gram, []).append(j)
+    return index
+
+
+def _keyed_breaks(text: _Words) -> list[int]:
+    """Keyed-word indices where the paragraphs of ``text`` start."""
+    return sorted({bisect_left(text.keyed, t) for t in text.paragraph_starts} - {0, len(text.keyed)})
 
 
 def _fits(region: list[_Tile], tile: _Tile, max_gap: int) -> bool:
@@ -253,6 +283,54 @@ def _disjoint(regions: list[list[_Tile]]) -> list[list[_Tile]]:
         kept.append(region)
     kept.sort(key=lambda r: r[0].copy)
     return kept
+
+
+def _extend(regions: list[list[_Tile]], source: _Words, copy: _Words, reach: int) -> list[list[_Tile]]:
+    """Stretch each region over the edited words at its edges (an edit at the first or last
+    words of a reused passage leaves no exact run there), without entering another region
+    or another paragraph of the copy."""
+    source_keys, copy_keys = source.keys, copy.keys
+    breaks = _keyed_breaks(copy)
+    spans = [(r[0].source, r[-1].source + r[-1].length) for r in regions]
+    result: list[list[_Tile]] = []
+    for k, region in enumerate(regions):
+        first, last = region[0], region[-1]
+        paragraph = bisect_right(breaks, first.copy)
+        copy_low = max(result[-1][-1].copy + result[-1][-1].length if result else 0, first.copy - reach, breaks[paragraph - 1] if paragraph else 0)
+        source_low = max([end for start, end in spans if end <= first.source] + [first.source - reach, 0])
+        head = _reach(copy_keys[copy_low : first.copy][::-1], source_keys[source_low : first.source][::-1])
+        if head:
+            region = [_Tile(first.copy - 1 - head[0], first.source - 1 - head[1], 1)] + region
+        copy_end, source_end = last.copy + last.length, last.source + last.length
+        paragraph = bisect_right(breaks, copy_end - 1)
+        copy_high = min(
+            regions[k + 1][0].copy if k + 1 < len(regions) else len(copy_keys), copy_end + reach,
+            breaks[paragraph] if paragraph < len(breaks) else len(copy_keys),
+        )
+        source_high = min([start for start, end in spans if start >= source_end] + [source_end + reach, len(source_keys)])
+        tail = _reach(copy_keys[copy_end:copy_high], source_keys[source_end:source_high])
+        if tail:
+            region = region + [_Tile(copy_end + tail[0], source_end + tail[1], 1)]
+        spans[k] = (region[0].source, region[-1].source + region[-1].length)
+        result.append(region)
+    return result
+
+
+def _reach(copy_words: Sequence[str], source_words: Sequence[str]) -> tuple[int, int] | None:
+    """How far (word offsets in both lists) the alignment of two word lists running away from a
+    region stays at least half matched; None when it does not start."""
+    best, matched = None, 0
+    if not copy_words or not source_words:
+        return None
+    for op in Levenshtein.opcodes(source_words, copy_words):
+        if op.tag != "equal":
+            continue
+        for t in range(op.src_end - op.src_start):
+            matched += 1
+            i, j = op.dest_start + t, op.src_start + t
+            if 2 * matched >= max(i, j) + 1:
+                best = (i, j)
+    return best
 
 
 def _region_ops(region: list[_Tile], source: _Words, copy: _Words, chunk: int) -> list[tuple[str, int, int, int, int]]:
@@ -367,10 +445,12 @@ def _unmatched(pieces: list[_Piece], text: _Words, kind: str) -> list[_Piece]:
 
 
 def _pair_leftovers(
-    pieces: list[_Piece], added: list[_Piece], removed: list[_Piece], source: _Words, copy: _Words, min_similarity: float
+    pieces: list[_Piece], added: list[_Piece], removed: list[_Piece], source: _Words, copy: _Words, min_similarity: float,
+    min_words: int,
 ) -> list[_Piece]:
-    """Pair each unmatched copy paragraph with the most alike unmatched source paragraph in the
-    same gap between two matched pieces (a rewritten paragraph has no shared run to anchor it).
+    """Pair each unmatched copy paragraph of ``min_words`` or more with the most alike unmatched
+    source paragraph in the same gap between two matched pieces (a rewritten paragraph has no
+    shared run to anchor it).
 
     Only gaps closed on both sides count: what comes before the first match or after the last
     one is usually the two sites' own furniture, alike in form but not copied.
@@ -393,7 +473,7 @@ def _pair_leftovers(
         best = process.extractOne(
             query, [source.norms[slice(*removed[i].source)] for i in window], scorer=Indel.normalized_similarity,
             score_cutoff=min_similarity,
-        ) if window and query else None
+        ) if window and len(query) >= min_words else None
         if best is None:
             result.append(piece)
             continue

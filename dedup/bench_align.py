@@ -13,7 +13,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from .align import align
+from .align import align, clear_cache
+from .errors import InputError
 
 
 def load_paragraphs(source: Path) -> list[str]:
@@ -25,7 +26,7 @@ def load_paragraphs(source: Path) -> list[str]:
         text = path.read_text(encoding="utf-8", errors="replace")
         paragraphs.extend(line.strip() for line in text.splitlines() if len(line.split()) >= 12)
     if not paragraphs:
-        raise SystemExit(f"no paragraphs of 12+ words in {source}")
+        raise InputError(f"no paragraphs of 12+ words in {source}")
     return paragraphs
 
 
@@ -71,9 +72,11 @@ def make_pair(paragraphs: list[str], n_words: int, seed: int = 1) -> tuple[str, 
 
 def measure(source: str, copy: str) -> dict:
     """Seconds and peak traced memory (MB) of one ``align`` call, and what it found."""
+    clear_cache()
     start = time.perf_counter()
     passages = align(source, copy)
     seconds = time.perf_counter() - start
+    clear_cache()
     tracemalloc.start()
     align(source, copy)
     _, peak = tracemalloc.get_traced_memory()
@@ -83,6 +86,7 @@ def measure(source: str, copy: str) -> dict:
         kinds[p.kind] = kinds.get(p.kind, 0) + 1
     return {
         "source_words": len(source.split()), "copy_words": len(copy.split()), "seconds": round(seconds, 3),
+        "ms_per_1000_words": round(1000 * seconds / (len(source.split()) + len(copy.split())) * 1000, 2),
         "peak_mb": round(peak / 1e6, 1), "passages": len(passages), "kinds": kinds,
     }
 

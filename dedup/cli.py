@@ -354,10 +354,14 @@ def bench_align_command(
     if not source.exists():
         _err(f"Error: not found: {source}")
         raise typer.Exit(code=1)
-    typer.echo(f"{'words':>8} {'copy words':>10} {'seconds':>8} {'peak MB':>8} {'passages':>9}  kinds")
-    for row in bench_align.run(source, lengths, seed):
+    rows = _run(bench_align.run, source, lengths, seed)
+    typer.echo(f"{'words':>8} {'copy words':>10} {'seconds':>8} {'ms/1k words':>11} {'peak MB':>8} {'passages':>9}  kinds")
+    for row in rows:
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(row["kinds"].items()))
-        typer.echo(f"{row['source_words']:>8} {row['copy_words']:>10} {row['seconds']:>8.2f} {row['peak_mb']:>8.1f} {row['passages']:>9}  {kinds}")
+        typer.echo(
+            f"{row['source_words']:>8} {row['copy_words']:>10} {row['seconds']:>8.2f} {row['ms_per_1000_words']:>11.2f} "
+            f"{row['peak_mb']:>8.1f} {row['passages']:>9}  {kinds}"
+        )
 
 
 def main() -> None:

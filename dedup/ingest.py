@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from . import metadata
@@ -29,8 +30,12 @@ MODIFIED_FIELDS = ("modified_at", "updated_at", "dateModified", "modified")
 BASED_ON_FIELDS = ("based_on", "isBasedOn", "original_url")
 
 
-def document_id(path: str, record: int | None) -> str:
-    """A stable id for the article at ``path`` (and ``record`` inside it, for JSON files)."""
+def document_id(path: str, record: int | str | None) -> str:
+    """A stable id for the article at ``path``: for JSON files, of ``record`` inside it.
+
+    ``record`` is the record's own ``id`` field when it has one (so that reordering a feed
+    keeps ids), else its position.
+    """
     key = path if record is None else f"{path}#{record}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
@@ -160,9 +165,9 @@ def _first_line(text: str) -> str | None:
     return None
 
 
-def _make(path: str, record: int | None, fmt: str, text: str, **meta) -> Document:
+def _make(path: str, record: int | None, fmt: str, text: str, id_key: str | None = None, **meta) -> Document:
     return Document(
-        id=document_id(path, record),
+        id=document_id(path, record if id_key is None else id_key),
         path=path,
         record=record,
         format=fmt,
@@ -231,6 +236,7 @@ def _from_record(path: str, record: int | None, obj: object) -> Document | Input
         return None if value is None else str(value)
 
     published = normalize_date(first(DATE_FIELDS))
+    own_id = first(("id",))
     return _make(
         path,
         record,
@@ -245,6 +251,7 @@ def _from_record(path: str, record: int | None, obj: object) -> Document | Input
         date_source="json" if published else None,
         modified_at=normalize_date(first(MODIFIED_FIELDS)),
         based_on=first(BASED_ON_FIELDS),
+        id_key=None if own_id is None else f"id={own_id}",
     )
 
 
@@ -275,6 +282,13 @@ def _from_jsonl(path: str, text: str) -> tuple[list[Document], list[InputProblem
 def _split(items) -> tuple[list[Document], list[InputProblem]]:
     docs: list[Document] = []
     problems: list[InputProblem] = []
+    seen: set[str] = set()
     for item in items:
-        (docs if isinstance(item, Document) else problems).append(item)
+        if isinstance(item, InputProblem):
+            problems.append(item)
+            continue
+        if item.id in seen:  # a repeated record id: fall back to the record's position
+            item = replace(item, id=document_id(item.path, item.record))
+        seen.add(item.id)
+        docs.append(item)
     return docs, problems

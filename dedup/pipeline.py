@@ -170,7 +170,7 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
     # Links were oriented by provenance before alignment, so the passages already run
     # source → copy; they refine each copy's relation (verbatim, excerpt, expanded, edited).
     aligned = {(l.source_id, l.copy_id): passages for l, (passages, _) in zip(detection.links, alignments)}
-    decisions = {cid: provenance.with_passages(d, detection.links, aligned) for cid, d in detection.decisions.items()}
+    decisions = provenance.with_passages(detection.decisions, detection.links, aligned)
     with db.atomic():
         store.save_scan(
             db,

@@ -12,7 +12,10 @@ Signals, each a function below: ``published_time`` (earliest credible time),
 ``attribution`` / ``credits_outsider`` / ``self_identification`` (credits, wire datelines
 and publisher names in the text, matched against the members' sites and bylines),
 ``byline`` and ``author_bio``, ``truncation_marker``, ``containment`` (which text holds the
-other, and how much is left over) and ``typography`` (straight quotes made curly).
+other, and how much is left over), ``centrality`` (the member most like all the others),
+``compilation`` (a text that takes parts of several stories) and ``typography`` (straight
+quotes made curly). Relations of copies come from the link figures, then from the aligned
+passages once the links are aligned (``with_passages``).
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ class Model:
     #: (negative) the text credits a publisher or wire that is not a member, or says it is
     #: reprinted.
     credits_outsider: float = -1.25
-    #: the text names its own publisher in its furniture ("Latest on …", "joined … as").
+    #: the article's own furniture names its publisher (a bio's "joined … as", "a reporter at …").
     self_identification: float = 1.5
     #: a byline (author metadata or a "By Name" line).
     byline: float = 1.0
@@ -147,15 +150,13 @@ def decide(
     docs: Mapping[str, Document],
     *,
     compiled: Mapping[str, tuple[str, ...]] | None = None,
-    passages: Mapping[tuple[str, str], Sequence] | None = None,
     model: Model = MODEL,
 ) -> Decision:
     """Weigh the evidence in one cluster and elect its canonical.
 
     ``links`` may include links to documents outside the cluster (they are ignored);
-    ``compiled`` maps compilations (see ``compilations``) to the documents they combine;
-    ``passages`` optionally maps ``(source_id, copy_id)`` of a link to its aligned passages
-    (objects with ``kind`` and character offsets), used for the relation figures.
+    ``compiled`` maps compilations (see ``compilations``) to the stories they take from.
+    Copies' relations are measured on the link figures (see ``with_passages``).
     """
     ids = sorted(members)
     group = [docs[i] for i in ids]
@@ -179,19 +180,34 @@ def decide(
     total = sum(math.exp(s - top) for s in scores.values())
     ranking = tuple((i, round(scores[i], 4), round(math.exp(scores[i] - top) / total, 4)) for i in order)
     canonical = order[0]
-    relations = {m: relation(canonical, m, inside, passages, model) for m in order[1:]}
+    tied = [i for i in order[1:] if round(scores[i], 6) == round(scores[canonical], 6)]
+    if tied:  # say so: the order of rank_key decided, not the evidence
+        detail = (
+            f"no evidence separates {label(docs[canonical])} from {', '.join(label(docs[i]) for i in tied[:3])}: "
+            "the document with the earlier publication time, then the longer text, is taken"
+        )
+        evidence.append(Evidence(canonical, "tie_break", 0.0, detail))
+    relations = {m: relation(canonical, m, inside, model=model) for m in order[1:]}
     return Decision(
         canonical_id=canonical, confidence=ranking[0][2], ranking=ranking, evidence=tuple(evidence), relations=relations
     )
 
 
-def with_passages(decision: Decision, links: Sequence[Link], passages: Mapping[tuple[str, str], Sequence], model: Model = MODEL) -> Decision:
-    """The decision with each copy's relation measured on the aligned passages of its link
+def with_passages(
+    decisions: Mapping[int, Decision], links: Sequence[Link], passages: Mapping[tuple[str, str], Sequence], model: Model = MODEL
+) -> dict[int, Decision]:
+    """The decisions with each copy's relation measured on the aligned passages of its link
     (``passages`` maps ``(source_id, copy_id)`` of the oriented links to their passages)."""
-    members = {doc_id for doc_id, _, _ in decision.ranking}
-    inside = [l for l in links if l.source_id in members and l.copy_id in members]
-    relations = {m: relation(decision.canonical_id, m, inside, passages, model) for m in decision.relations}
-    return replace(decision, relations=relations)
+    cluster_of = {doc_id: cid for cid, d in decisions.items() for doc_id, _, _ in d.ranking}
+    inside: dict[int, list[Link]] = {cid: [] for cid in decisions}
+    for link in links:
+        cid = cluster_of.get(link.source_id)
+        if cid is not None and cid == cluster_of.get(link.copy_id):
+            inside[cid].append(link)
+    return {
+        cid: replace(d, relations={m: relation(d.canonical_id, m, inside[cid], passages, model) for m in d.relations})
+        for cid, d in decisions.items()
+    }
 
 
 def orient_links(
@@ -243,14 +259,21 @@ def compilations(links: Sequence[Link], groups: Sequence[frozenset[str]]) -> dic
     """Documents that carry text from two or more stories, with one partner per story.
 
     A story is a group (cluster) of documents; a partner outside every group is a story of
-    its own. A digest, a round-up or a text built from several sources is linked to more
-    than one story, and it is the copy in each of those links.
+    its own. A partner counts when a larger share of it is in the document than of the
+    document in it. A digest, a round-up or a text built from several sources takes parts
+    of more than one story, and it is the copy in each of those links.
     """
     story = {doc_id: n for n, members in enumerate(groups) for doc_id in members}
     partners: dict[str, dict[object, str]] = {}
     for link in sorted(links, key=lambda l: (l.source_id, l.copy_id)):
-        for doc_id, other in ((link.source_id, link.copy_id), (link.copy_id, link.source_id)):
-            partners.setdefault(doc_id, {}).setdefault(story.get(other, ("single", other)), other)
+        for doc_id, other, other_share, own_share in (
+            (link.source_id, link.copy_id, link.copy_containment, link.source_containment),
+            (link.copy_id, link.source_id, link.source_containment, link.copy_containment),
+        ):
+            # A part taken in: more of the partner is in the document than the reverse.
+            # (A source reused by two texts gives each a part of itself, not the other way.)
+            if other_share > own_share:
+                partners.setdefault(doc_id, {}).setdefault(story.get(other, ("single", other)), other)
     return {d: tuple(sorted(found.values())) for d, found in sorted(partners.items()) if len(found) >= 2}
 
 
@@ -388,6 +411,25 @@ SELF_PATTERNS = [
 STOP_NAMES = {"the", "a", "an", "this", "our", "us", "it", "them", "me", "we", "you", "email", "newsletter"}
 
 
+# Substrings one of which every match of a pattern contains (casefolded unless marked
+# case-sensitive): texts without any are not searched with the pattern.
+PATTERN_NEEDLES = {
+    CREDIT_PATTERNS[0].pattern: (("originally", "first appeared", "first published"), False),
+    CREDIT_PATTERNS[1].pattern: (("source", "credit", "courtesy"), False),
+    CREDIT_PATTERNS[2].pattern: (("via",), False),
+    CREDIT_PATTERNS[3].pattern: (("reprinted", "republished"), False),
+    CREDIT_PATTERNS[4].pattern: (("read the",), False),
+    CREDIT_PATTERNS[6].pattern: (("Reuters", "Associated Press", "AP", "AFP", "Agence France-Presse"), True),
+    CREDIT_PATTERNS[7].pattern: (("Associated Press", "Agence France-Presse"), True),
+    FURNITURE_PATTERNS[0].pattern: (("©", "(c)", "copyright"), False),
+    FURNITURE_PATTERNS[1].pattern: (("latest on", "latest from", "more on", "more from"), False),
+    FURNITURE_PATTERNS[2].pattern: (("subscribe to", "sign up for", "sign up to"), False),
+    FURNITURE_PATTERNS[3].pattern: (("follow",), False),
+    SELF_PATTERNS[0].pattern: (("joined",), False),
+    SELF_PATTERNS[1].pattern: (("reporter", "editor", "writer", "correspondent", "columnist"), False),
+}
+
+
 def credits(group: Sequence[Document], model: Model = MODEL) -> list[Evidence]:
     """Attribution and self-identification found in the texts.
 
@@ -435,8 +477,13 @@ def mentions(text: str) -> list[tuple[str, str, str]]:
     """``(kind, phrase, name)`` for every credit (``credit``), publisher named by site-wide
     furniture (``furniture``) or by the article's own furniture (``self``)."""
     found = []
+    folded = text.casefold()
     for kind, patterns in (("credit", CREDIT_PATTERNS), ("furniture", FURNITURE_PATTERNS), ("self", SELF_PATTERNS)):
         for pattern in patterns:
+            needles, case_sensitive = PATTERN_NEEDLES.get(pattern.pattern, ((), False))
+            haystack = text if case_sensitive else folded
+            if needles and not any(needle in haystack for needle in needles):
+                continue  # a cheap substring test spares most texts the regular expression
             for match in pattern.finditer(text):
                 name = match.group("name").strip(" .,'’-")
                 if _key(name) and name.casefold() not in STOP_NAMES:
@@ -630,8 +677,15 @@ def quote_style(text: str) -> str | None:
 
 
 def relation(source_id: str, copy_id: str, links: Sequence[Link], passages=None, model: Model = MODEL) -> Relation:
-    """verbatim / excerpt / expanded / edited, from the link between the two (or, when the
-    copy is not linked to the source itself, its strongest link in the cluster)."""
+    """How ``copy_id`` relates to ``source_id``: verbatim, excerpt, expanded or edited.
+
+    Measured on the link between the two (or, when the copy is not linked to the source
+    itself, on its strongest link in the cluster): on its aligned passages when given,
+    else on its shingle shares. ``edited``: at least ``relation_changed`` of the matched
+    copy text is in changed passages; ``verbatim``: both shares reach ``relation_share``;
+    ``excerpt``: the copy is all source text but drops some; ``expanded``: the copy keeps
+    the source and adds to it; when the copy both drops and adds, the larger part names it.
+    """
     link = next((l for l in links if {l.source_id, l.copy_id} == {source_id, copy_id}), None)
     via = source_id
     if link is None:
@@ -656,8 +710,11 @@ def relation(source_id: str, copy_id: str, links: Sequence[Link], passages=None,
         kind = "excerpt"
     elif kept >= high:
         kind = "expanded"
+    elif changed is None:
+        kind = "edited"  # shingle figures: rewording lowers both shares
     else:
-        kind = "edited"
+        # Aligned, barely changed, but material both cut and added: name the larger part.
+        kind = "expanded" if 1 - taken > 1 - kept else "excerpt"
     return Relation(kind, detail)
 
 

@@ -54,6 +54,17 @@ SITES = (
     Site("Continental Press Association", "continentalpress.example", "html", curly=False, bio=False, json_ld=True, wire="CPA"),
 )
 AUTHORS = ("Jane Holt", "Marcus Reed", "Priya Natarajan", "Tomasz Nowak", "Aoife Brennan", "Daniel Okafor", "Lucia Ferreira", "Owen Price")
+# One bio per author, each worded differently (a real bio is its author's own).
+BIOS = (
+    "{name} is a senior reporter at {site}. {first} joined {site} as a reporter in 2016 and covers business and politics.",
+    "{name} is the political editor of {site}, where she has worked since 2011 after a decade at regional dailies.",
+    "{name} is a correspondent who writes about energy, transport and the cities of the north for {site}.",
+    "{name} is an award-winning writer. He joined {site} as a feature writer from a magazine background.",
+    "{name} is a reporter for {site} covering courts, crime and local government across the county.",
+    "{name} is the sports editor at {site} and presents its weekly football podcast.",
+    "{name} is a business journalist; {first} joined {site} as a markets reporter after years in the City.",
+    "{name} is a technology writer at {site} with a particular interest in telecoms and gadgets.",
+)
 CITIES = ("LONDON", "MANCHESTER", "EDINBURGH", "CARDIFF", "BELFAST", "BRISTOL")
 KINDS = ("verbatim", "excerpt", "expanded", "edited")
 REWRITES = {"said": "stated", "says": "states", "also": "additionally", "but": "however", "big": "large", "help": "assist", "new": "fresh", "show": "indicate", "more": "further", "first": "initial"}
@@ -232,8 +243,7 @@ def _page(
         headline, paragraphs = _curl(headline), [_curl(p) for p in paragraphs]
     bio = None
     if own and site.bio and author:
-        first = author.split()[0]
-        bio = f"{author} is a senior reporter at {site.name}. {first} joined {site.name} as a reporter in 2016 and covers business and politics."
+        bio = BIOS[AUTHORS.index(author) % len(BIOS)].format(name=author, first=author.split()[0], site=site.name)
     return {
         "headline": headline,
         "author": author,

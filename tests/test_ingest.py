@@ -70,6 +70,15 @@ def test_jsonl_malformed_line_is_recorded_and_the_rest_kept():
     assert len({d.id for d in docs}) == 2
 
 
+def test_record_ids_name_documents_and_repeats_fall_back_to_position():
+    lines = ['{"id": "a1", "text": "one"}', '{"id": "b2", "text": "two"}', '{"id": "a1", "text": "three"}']
+    docs, _ = ingest.parse_bytes("feed.jsonl", "\n".join(lines).encode())
+    reordered, _ = ingest.parse_bytes("feed.jsonl", "\n".join(reversed(lines[:2])).encode())
+    assert {d.text: d.id for d in docs[:2]} == {d.text: d.id for d in reordered}
+    assert docs[2].id == ingest.document_id("feed.jsonl", 3)
+    assert len({d.id for d in docs}) == 3
+
+
 def test_document_ids_are_stable_and_distinct():
     assert ingest.document_id("a.txt", None) == ingest.document_id("a.txt", None)
     assert ingest.document_id("a.jsonl", 1) != ingest.document_id("a.jsonl", 2)

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dedup.cli import app
+from dedup.evaluate import group_passages
 from dedup.pan import Annotation, covered, granularity, plagdet, precision, recall, score
 
 from conftest import seed_path
@@ -79,6 +80,17 @@ def test_empty_sets_follow_pan():
     assert plagdet(0.0, 0.0, 1.0) == 0.0
     with pytest.raises(ValueError):
         ann(10, 5, 0, 1)
+
+
+def test_group_passages_joins_reordered_neighbours_only():
+    # (source_start, source_end, copy_start, copy_end) in copy order.
+    contiguous = [(0, 100, 500, 600), (100, 180, 600, 690)]
+    assert group_passages(contiguous, 0) == [(0, 180, 500, 690)]
+    reordered = [(300, 400, 500, 600), (0, 290, 610, 900)]  # second half of the source first
+    assert group_passages(reordered, 0) == reordered
+    assert group_passages(reordered, 50) == [(0, 400, 500, 900)]
+    far = [(0, 100, 500, 600), (5000, 5100, 620, 720)]  # close in the copy, far apart in the source
+    assert group_passages(far, 500) == far
 
 
 def _write_pan_folder(root):

@@ -108,6 +108,12 @@ def test_wire_dateline_credits_the_agency_by_its_acronym():
     assert ("a", "self_identification") in signals(found)
 
 
+@pytest.mark.parametrize("credit", ["WASHINGTON (AP) — ", "By Associated Press\n", "Copyright 2025 The Associated Press.\n"])
+def test_associated_press_credits_match_the_agency_member(credit: str):
+    found = provenance.credits([doc("a", site="Associated Press"), doc("b", credit + BODY, site="Daily Ledger")])
+    assert ("a", "attribution") in signals(found) and ("b", "credits_outsider") not in signals(found)
+
+
 def test_credit_to_a_publisher_outside_the_cluster_counts_against_the_document():
     found = provenance.credits([doc("a", site="Northgate Herald"), doc("b", "By Reuters\n" + BODY, site="Daily Ledger")])
     assert signals(found) == {("b", "credits_outsider")}
@@ -166,6 +172,19 @@ def test_centrality_picks_the_member_most_similar_to_the_others():
     assert provenance.centrality(["a", "b"], links[:1], docs) == []
 
 
+def test_a_text_taking_parts_of_two_stories_is_a_compilation():
+    # 40% of a (story 1) and 30% of c (story 2) are in d, but only 5% of d in each: d took parts.
+    links = [link("a", "d", kept=0.4, taken=0.05), link("c", "d", kept=0.3, taken=0.05), link("a", "b", kept=1.0, taken=1.0)]
+    groups = [frozenset("abd"), frozenset("c")]
+    assert provenance.compilations(links, groups) == {"d": ("a", "c")}
+    docs = {x: doc(x) for x in "abcd"}
+    found = provenance.compilation(sorted(groups[0]), provenance.compilations(links, groups), docs)
+    assert signals(found) == {("d", "compilation")} and found[0].weight < 0
+    # A source that two texts each took a part of is not a compilation of them.
+    reused = [link("s", "x", kept=0.4, taken=0.05), link("s", "y", kept=0.3, taken=0.05)]
+    assert provenance.compilations(reused, [frozenset("sx"), frozenset("y")]) == {}
+
+
 def test_straight_quotes_where_another_member_has_curly_ones():
     straight = doc("a", 'He said "yes" and "no".\n' + BODY)
     curly = doc("b", "He said “yes” and “no”.\n" + BODY)
@@ -194,7 +213,7 @@ def test_decide_sums_evidence_and_gives_a_softmax_confidence():
 def test_without_evidence_the_earlier_longer_document_wins_at_even_odds():
     short, long = doc("a", BODY), doc("b", BODY + "One more sentence that makes this text longer than the other.\n")
     decision = provenance.decide(frozenset({"a", "b"}), [link("a", "b")], {"a": short, "b": long})
-    assert decision.evidence == ()
+    assert [(e.document_id, e.signal, e.weight) for e in decision.evidence] == [("b", "tie_break", 0.0)]
     assert decision.canonical_id == "b" and decision.confidence == 0.5
 
 
@@ -209,6 +228,9 @@ def test_relation_from_link_figures_and_from_passages():
     # A short added line (a credit) does not make a copy "expanded".
     credit = {("a", "d"): [Passage("same", 0, 900, 0, 900, 1.0), Passage("added", 900, 900, 900, 930, 0.0)]}
     assert provenance.relation("a", "d", links, credit).kind == "verbatim"
+    # Material both cut (200 characters) and added (400): the larger part names it.
+    both = {("a", "d"): [Passage("same", 0, 800, 0, 800, 1.0), Passage("removed", 800, 1000, 800, 800, 0.0), Passage("added", 1000, 1000, 800, 1200, 0.0)]}
+    assert provenance.relation("a", "d", links, both).kind == "expanded"
 
 
 def test_orient_links_points_every_cluster_link_from_the_canonical():

@@ -149,6 +149,22 @@ def test_a_digest_of_two_stories_does_not_join_them(seed_corpus: Path, db_path: 
         assert not {seed_path("000").name, seed_path("002").name} <= members
 
 
+def test_versions_of_a_wire_story_stay_together(tmp_path: Path, db_path: Path):
+    paragraphs = article_body(seed_path("000").read_text()).splitlines()
+    versions = {
+        "1-first.txt": paragraphs[:4],
+        "2-update.txt": ["UPDATED with reaction from the podium and the final standings."] + paragraphs[:6],
+        "3-final.txt": paragraphs[1:],
+    }
+    folder = tmp_path / "wire"
+    folder.mkdir()
+    for name, lines in versions.items():
+        (folder / name).write_text("\n".join(lines) + "\n")
+    (folder / "other.txt").write_text(seed_path("002").read_text())
+    scan(folder, db_path)
+    assert list(paths_by_cluster(db_path).values()) == [set(versions)]
+
+
 def test_missing_folder_is_a_user_error(tmp_path: Path, db_path: Path):
     import pytest
 

@@ -212,6 +212,10 @@ def test_clusters_link_to_readable_labels_and_reports(seed):
     href = f'href="/reports/{report.cluster_file(1)}"'
     assert href in page and href in get(ds, "/dedup/clusters").text
     assert 'href="/dedup/evidence?cluster_id=1"' in page and 'href="/dedup/cluster_passages?cluster_id=1"' in page
+    (copy,) = rows(ds, "/dedup/copies")
+    (href,) = lxml.html.fromstring(get(ds, "/dedup/copies").text).xpath("//td[contains(@class, 'col-n_passages')]/a/@href")
+    base, _, params = href.partition("?")
+    assert len(rows(ds, f"{base}?{params}")) == copy["n_passages"] > 0
     served = get(ds, f"/reports/{report.cluster_file(1)}").text
     assert served == (reports / report.cluster_file(1)).read_text(encoding="utf-8")
 
