@@ -90,26 +90,26 @@ def walk(root: Path) -> tuple[list[str], list[InputProblem], int]:
     return sorted(found), problems, skipped
 
 
-def read(root: Path, path: str, config: ScanConfig) -> SourceFile | InputProblem:
-    """Check size and readability of one file; return its hash, or the problem."""
+def load(
+    root: Path, path: str, config: ScanConfig, known_sha256: str | None = None
+) -> tuple[SourceFile | InputProblem, list[Document] | None, list[InputProblem]]:
+    """Read one file once: its hash, and its documents unless its hash is ``known_sha256``.
+
+    Returns ``(file or problem, documents or None when unchanged, problems inside it)``.
+    """
     full = root / path
     try:
         size = full.stat().st_size
         if size > config.max_file_bytes:
-            return InputProblem(path, f"file too large: {size} bytes (limit {config.max_file_bytes})")
+            return InputProblem(path, f"file too large: {size} bytes (limit {config.max_file_bytes})"), [], []
         data = full.read_bytes()
     except OSError as exc:
-        return InputProblem(path, f"unreadable: {exc.strerror or exc}")
-    return SourceFile(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
-
-
-def parse(root: Path, path: str) -> tuple[list[Document], list[InputProblem]]:
-    """Read one supported file and return its documents and any problems with it."""
-    try:
-        data = (root / path).read_bytes()
-    except OSError as exc:
-        return [], [InputProblem(path, f"unreadable: {exc.strerror or exc}")]
-    return parse_bytes(path, data)
+        return InputProblem(path, f"unreadable: {exc.strerror or exc}"), [], []
+    found = SourceFile(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    if found.sha256 == known_sha256:
+        return found, None, []
+    docs, problems = parse_bytes(path, data)
+    return found, docs, problems
 
 
 def parse_bytes(path: str, data: bytes) -> tuple[list[Document], list[InputProblem]]:

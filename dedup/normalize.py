@@ -18,6 +18,7 @@ import xxhash
 TOKEN_RE = re.compile(r"\w+")
 # A quotation stays on one line and is at most a long paragraph; an unbalanced quote mark
 # therefore cannot swallow the rest of the document.
+QUOTE_MARKS = frozenset('"“”«»„')
 QUOTE_RE = re.compile(r'"[^"\n]{1,800}"|“[^”“\n]{1,800}”|«[^»\n]{1,800}»|„[^“”\n]{1,800}[“”]')
 
 
@@ -52,16 +53,15 @@ def tokenize(text: str, cache: TokenHashes | None = None) -> Tokens:
     quoted: list[bool] = []
     lines: list[tuple[int, int, int]] = []
     for line in text.casefold().splitlines():
-        start = len(hashes)
-        position = 0
-        for match in QUOTE_RE.finditer(line):
-            _append(line[position : match.start()], False, hashes, quoted, cache)
-            _append(match.group(), True, hashes, quoted, cache)
-            position = match.end()
-        _append(line[position:], False, hashes, quoted, cache)
-        if len(hashes) > start:
-            key = xxhash.xxh64_intdigest(np.array(hashes[start:], dtype=np.uint64).tobytes())
-            lines.append((key, start, len(hashes)))
+        if QUOTE_MARKS.isdisjoint(line):
+            words = TOKEN_RE.findall(line)
+            flags = [False] * len(words)
+        else:
+            words, flags = _split_quotations(line)
+        if words:
+            lines.append((xxhash.xxh64_intdigest(" ".join(words).encode("utf-8")), len(hashes), len(hashes) + len(words)))
+            hashes.extend(map(cache.__getitem__, words))
+            quoted.extend(flags)
     return Tokens(
         hashes=np.array(hashes, dtype=np.uint64),
         quoted=np.array(quoted, dtype=bool),
@@ -69,10 +69,21 @@ def tokenize(text: str, cache: TokenHashes | None = None) -> Tokens:
     )
 
 
-def _append(segment: str, is_quoted: bool, hashes: list[int], quoted: list[bool], cache: TokenHashes) -> None:
-    words = TOKEN_RE.findall(segment)
-    hashes.extend(map(cache.__getitem__, words))
-    quoted.extend([is_quoted] * len(words))
+def _split_quotations(line: str) -> tuple[list[str], list[bool]]:
+    """The words of a line, and for each whether it is inside a quotation."""
+    words: list[str] = []
+    flags: list[bool] = []
+    position = 0
+    for match in QUOTE_RE.finditer(line):
+        for segment, is_quoted in ((line[position : match.start()], False), (match.group(), True)):
+            found = TOKEN_RE.findall(segment)
+            words.extend(found)
+            flags.extend([is_quoted] * len(found))
+        position = match.end()
+    found = TOKEN_RE.findall(line[position:])
+    words.extend(found)
+    flags.extend([False] * len(found))
+    return words, flags
 
 
 def find_furniture(

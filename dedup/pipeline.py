@@ -7,6 +7,7 @@ import logging
 import multiprocessing
 import os
 import platform
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from collections.abc import Callable, Sequence
@@ -92,7 +93,8 @@ def detect(
         shared[(link.source_id, link.copy_id)] = figures.shared_shingles
     groups = cluster.group(links, shared, min_overlap=config.cluster_min_overlap)
     # Provenance elects each group's canonical; links inside a group then run source → copy.
-    elected = provenance.decide_all(groups, links, by_id)
+    inputs = provenance.decision_inputs(groups, links, by_id)
+    elected = list(zip(groups, _parallel_map(_decide_chunk, inputs, workers, min_items=PARALLEL_MIN_GROUPS)))
     canonical = {members: decision.canonical_id for members, decision in elected}
     clusters = cluster.build_clusters(groups, links, by_id, previous or {}, canonical)
     links = provenance.orient_links(links, elected, by_id)
@@ -124,73 +126,66 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
     files, new_docs, kept_ids = [], [], []
     file_documents: dict[str, int] = {}
     counts = {"new": 0, "changed": 0, "unchanged": 0}
-    for index, path in enumerate(paths):
-        if progress and index % 200 == 0:
-            progress("read", index, len(paths))
-        found = ingest.read(root, path, config)
+    if progress:
+        progress("read", 0, len(paths))
+    load_chunk = partial(_load_chunk, root=root, config=config)
+    loaded = _parallel_map(load_chunk, [(path, known.get(path)) for path in paths], config.workers or os.cpu_count() or 1)
+    for found, docs, file_problems in loaded:
+        problems.extend(file_problems)
         if isinstance(found, InputProblem):
             problems.append(found)
-            continue
-        if known.get(path) == found.sha256:
+        elif docs is None:
             counts["unchanged"] += 1
             files.append(found)
-            continue
-        counts["changed" if path in known else "new"] += 1
-        docs, file_problems = ingest.parse(root, path)
-        problems.extend(file_problems)
-        if docs:
-            files.append(found)
-            file_documents[path] = len(docs)
-            new_docs.extend(docs)
+        else:
+            counts["changed" if found.path in known else "new"] += 1
+            if docs:
+                files.append(found)
+                file_documents[found.path] = len(docs)
+                new_docs.extend(docs)
     present = {f.path for f in files}
     removed = sorted(set(known) - present)
     changed_paths = {d.path for d in new_docs}
     kept_docs = [d for d in previous_docs.values() if d.path in present and d.path not in changed_paths]
     kept_ids = sorted(d.id for d in kept_docs)
     all_docs = kept_docs + new_docs
-    previous_clusters = store.stored_clusters(db)
-    detection = detect(all_docs, config, previous_clusters, progress)
-    clustered = {m for c in detection.clusters for m in c.member_ids}
-    summary = {
-        "finished_at": _now(),
-        "n_files": len(paths),
-        "n_new_files": counts["new"],
-        "n_changed_files": counts["changed"],
-        "n_unchanged_files": counts["unchanged"],
-        "n_removed_files": len(removed),
-        "n_skipped_files": skipped,
-        "n_documents": len(all_docs),
-        "n_errors": len(problems),
-        "n_links": len(detection.links),
-        "n_clusters": len(detection.clusters),
-        "n_clustered_documents": len(clustered),
-        "n_furniture_lines": detection.furniture_lines,
-    }
-    alignments = align_links(detection.links, all_docs, config.workers or os.cpu_count() or 1, progress)
-    # Links were oriented by provenance before alignment, so the passages already run
-    # source → copy; they refine each copy's relation (verbatim, excerpt, expanded, edited).
-    aligned = {(l.source_id, l.copy_id): passages for l, (passages, _) in zip(detection.links, alignments)}
-    decisions = provenance.with_passages(detection.decisions, detection.links, aligned)
+    previous_members = store.stored_clusters(db)
+    previous_rows = store.previous_clusters(db)
     with db.atomic():
-        store.save_scan(
-            db,
-            scan_id,
-            files=files,
-            file_documents=file_documents,
-            removed_paths=removed,
-            new_documents=new_docs,
-            kept_document_ids=kept_ids,
-            problems=problems,
-            links=detection.links,
-            clusters=detection.clusters,
-            decisions=decisions,
-            summary=summary,
+        # Storing the documents (and indexing them for search) is SQLite work that runs
+        # beside detection on a thread; both end before anything else is written.
+        writer = _Background(
+            store.save_documents, db, scan_id, files=files, file_documents=file_documents, removed_paths=removed,
+            new_documents=new_docs, kept_document_ids=kept_ids, problems=problems,
         )
-        for link, (passages, figures) in zip(detection.links, alignments):
-            store.save_passages(
-                db, link.source_id, link.copy_id, passages,
-                copy_coverage=figures.copy_coverage, source_coverage=figures.source_coverage,
-            )
+        with writer:
+            detection = detect(all_docs, config, previous_members, progress)
+            alignments = align_links(detection.links, all_docs, config.workers or os.cpu_count() or 1, progress)
+        clustered = {m for c in detection.clusters for m in c.member_ids}
+        summary = {
+            "finished_at": _now(),
+            "n_files": len(paths),
+            "n_new_files": counts["new"],
+            "n_changed_files": counts["changed"],
+            "n_unchanged_files": counts["unchanged"],
+            "n_removed_files": len(removed),
+            "n_skipped_files": skipped,
+            "n_documents": len(all_docs),
+            "n_errors": len(problems),
+            "n_links": len(detection.links),
+            "n_clusters": len(detection.clusters),
+            "n_clustered_documents": len(clustered),
+            "n_furniture_lines": detection.furniture_lines,
+        }
+        # Links were oriented by provenance before alignment, so the passages already run
+        # source → copy; they refine each copy's relation (verbatim, excerpt, expanded, edited).
+        aligned = {(l.source_id, l.copy_id): passages for l, (passages, _) in zip(detection.links, alignments)}
+        decisions = provenance.with_passages(detection.decisions, detection.links, aligned)
+        store.save_results(
+            db, scan_id, previous=previous_rows, links=detection.links, clusters=detection.clusters,
+            decisions=decisions, summary=summary,
+        )
+        store.save_passages(db, [(link, passages, figures) for link, (passages, figures) in zip(detection.links, alignments)])
     db.close()
     return ScanResult(scan_id=scan_id, summary=summary, problems=problems)
 
@@ -213,18 +208,57 @@ def _align_chunk(pairs: list[tuple[str, str]]) -> list[tuple[list[Passage], alig
     return results
 
 
+class _Background:
+    """Runs ``func(*args, **kwargs)`` on a thread for the length of a ``with`` block.
+
+    Leaving the block waits for the thread and re-raises its exception, if any.
+    """
+
+    def __init__(self, func, *args, **kwargs) -> None:
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                func(*args, **kwargs)
+            except BaseException as exc:  # handed to the main thread in __exit__
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name="dedup-writer")
+
+    def __enter__(self) -> "_Background":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._thread.join()
+        if self._error is not None and exc_info[0] is None:
+            raise self._error
+
+
 # Below this many documents, starting worker processes costs more than it saves.
 PARALLEL_MIN_ITEMS = 400
+PARALLEL_MIN_GROUPS = 200
 
 
-def _parallel_map(func, items: list, workers: int) -> list:
-    """``func`` maps a chunk (list) of items to a list of results; keeps the input order."""
-    if workers <= 1 or len(items) < PARALLEL_MIN_ITEMS:
+def _parallel_map(func, items: list, workers: int, min_items: int = PARALLEL_MIN_ITEMS) -> list:
+    """``func`` maps a chunk (list) of items to a list of results; keeps the input order.
+
+    The worker processes are forked: they run only pure stage functions, never SQLite.
+    """
+    if workers <= 1 or len(items) < min_items:
         return func(items)
     size = -(-len(items) // (workers * 4))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
         return [result for chunk in pool.map(func, chunks) for result in chunk]
+
+
+def _load_chunk(items: list[tuple[str, str | None]], *, root: Path, config: ScanConfig) -> list:
+    return [ingest.load(root, path, config, known_sha256) for path, known_sha256 in items]
+
+
+def _decide_chunk(items: list) -> list:
+    return [provenance.decide(members, links, docs, compiled=compiled) for members, links, docs, compiled in items]
 
 
 def _tokenize_chunk(texts: list[str]) -> list[normalize.Tokens]:

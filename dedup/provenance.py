@@ -26,6 +26,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from .cluster import rank_key
@@ -130,10 +131,14 @@ class Decision:
         return next(s for d, s, _ in self.ranking if d == doc_id)
 
 
-def decide_all(
-    groups: Sequence[frozenset[str]], links: Sequence[Link], docs: Mapping[str, Document], model: Model = MODEL
-) -> list[tuple[frozenset[str], Decision]]:
-    """A decision for every group (cluster members), in the order given."""
+def decision_inputs(
+    groups: Sequence[frozenset[str]], links: Sequence[Link], docs: Mapping[str, Document]
+) -> list[tuple[frozenset[str], list[Link], dict[str, Document], dict[str, tuple[str, ...]]]]:
+    """What ``decide`` needs for each group, self-contained (to decide groups in parallel).
+
+    Each item is ``(members, links inside the group, the documents it names, its
+    compilations)``, for ``decide(*item[:3], compiled=item[3])``.
+    """
     group_of = {doc_id: n for n, members in enumerate(groups) for doc_id in members}
     inside: list[list[Link]] = [[] for _ in groups]
     for link in links:
@@ -141,7 +146,12 @@ def decide_all(
         if n is not None and n == group_of.get(link.copy_id):
             inside[n].append(link)
     compiled = compilations(links, groups)
-    return [(members, decide(members, inside[n], docs, compiled=compiled, model=model)) for n, members in enumerate(groups)]
+    items = []
+    for n, members in enumerate(groups):
+        own = {d: compiled[d] for d in sorted(members) if d in compiled}
+        named = set(members) | {p for parts in own.values() for p in parts}
+        items.append((members, inside[n], {d: docs[d] for d in sorted(named)}, own))
+    return items
 
 
 def decide(
@@ -473,7 +483,8 @@ def credits(group: Sequence[Document], model: Model = MODEL) -> list[Evidence]:
     return out
 
 
-def mentions(text: str) -> list[tuple[str, str, str]]:
+@lru_cache(maxsize=4096)
+def mentions(text: str) -> tuple[tuple[str, str, str], ...]:
     """``(kind, phrase, name)`` for every credit (``credit``), publisher named by site-wide
     furniture (``furniture``) or by the article's own furniture (``self``)."""
     found = []
@@ -488,7 +499,7 @@ def mentions(text: str) -> list[tuple[str, str, str]]:
                 name = match.group("name").strip(" .,'’-")
                 if _key(name) and name.casefold() not in STOP_NAMES:
                     found.append((kind, _snippet(match.group()), name))
-    return found
+    return tuple(found)
 
 
 def _owner(name: str, doc: Document, group, keys, authors) -> str | None:
@@ -538,7 +549,9 @@ def site_keys(doc: Document, own: str | None = None) -> set[str]:
     return {k for k in keys if len(k) >= 2}
 
 
+@lru_cache(maxsize=65536)
 def _key(text: str | None) -> str:
+    # Cached: the members of a cluster share most of their lines.
     return re.sub(r"[\W_]+", "", (text or "").casefold())
 
 

@@ -64,7 +64,9 @@ def sketch(doc_id: str, tokens: Tokens, furniture: frozenset[int], config: ScanC
         num_perm=config.num_perm, hashfunc=_identity, permutations=template.permutations, scheme=template.scheme
     )
     if len(unique):
-        signature.update_batch(unique)
+        # One batch item whose "hash" is the whole array: datasketch then permutes all
+        # shingle hashes in one vectorised step instead of looping over them in Python.
+        signature.update_batch([unique])
     return Sketch(
         doc_id=doc_id,
         shingles=unique,

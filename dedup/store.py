@@ -248,7 +248,9 @@ def open_db(path: Path | str, *, create: bool = True) -> Database:
     if not create and not path.exists():
         raise StoreError(f"no database at {path}: run `dedup scan FOLDER` first")
     try:
-        db = Database(path)
+        # Not bound to one thread: a scan writes documents from a worker thread while the
+        # main thread computes (never both at once).
+        db = Database(sqlite3.connect(path, check_same_thread=False))
         db.execute("PRAGMA foreign_keys = ON")
         if create:
             db.enable_wal()
@@ -292,7 +294,12 @@ def stored_clusters(db: Database) -> dict[int, frozenset[str]]:
     return {cid: frozenset(m) for cid, m in members.items()}
 
 
-def save_scan(
+def previous_clusters(db: Database) -> dict[int, dict]:
+    """The ``clusters`` rows the last scan left, by id."""
+    return {row["id"]: row for row in db["clusters"].rows}
+
+
+def save_documents(
     db: Database,
     scan_id: int,
     *,
@@ -302,26 +309,15 @@ def save_scan(
     new_documents: Iterable[Document],
     kept_document_ids: Iterable[str],
     problems: Iterable[InputProblem],
-    links: Iterable[Link],
-    clusters: Iterable[Cluster],
-    summary: dict,
-    decisions: Mapping[int, Decision] | None = None,
 ) -> None:
-    """Write one scan's results in a single transaction (all or nothing).
+    """Write what a scan read: documents, files and errors.
 
-    ``decisions`` (cluster id → provenance decision) fill the confidence, alternatives,
-    relations, scores and ``evidence`` rows; canonical changes go to ``cluster_changes``.
+    Clears the previous scan's results first (they refer to documents that may go).
     """
-    decisions = decisions or {}
     with db.atomic():
-        db.execute("DELETE FROM passages")  # rewritten for every link by ``save_passages``
-        db.execute("DELETE FROM evidence")
-        db.execute("DELETE FROM cluster_members")
-        previous = {row["id"]: row for row in db["clusters"].rows}
-        db.execute("DELETE FROM clusters")
-        db.execute("DELETE FROM links")
-        removed = list(removed_paths)
-        for path in removed:
+        for table in ("passages", "evidence", "cluster_members", "clusters", "links"):
+            db.execute(f"DELETE FROM {table}")
+        for path in removed_paths:
             db.execute("DELETE FROM documents WHERE path = ?", [path])
             db.execute("DELETE FROM files WHERE path = ?", [path])
         new_documents = list(new_documents)
@@ -345,6 +341,26 @@ def save_scan(
             pk="path",
         )
         db["errors"].insert_all(({"scan_id": scan_id, "path": p.path, "reason": p.reason} for p in problems), pk="id")
+
+
+def save_results(
+    db: Database,
+    scan_id: int,
+    *,
+    previous: Mapping[int, dict],
+    links: Iterable[Link],
+    clusters: Iterable[Cluster],
+    summary: dict,
+    decisions: Mapping[int, Decision] | None = None,
+) -> None:
+    """Write what detection found: links, clusters, members, evidence, changes, the summary.
+
+    ``previous`` are the cluster rows before this scan (``previous_clusters``);
+    ``decisions`` (cluster id → provenance decision) fill the confidence, alternatives,
+    relations, scores and ``evidence`` rows; canonical changes go to ``cluster_changes``.
+    """
+    decisions = decisions or {}
+    with db.atomic():
         db["links"].insert_all(
             (
                 {
@@ -358,12 +374,13 @@ def save_scan(
             pk=("source_id", "copy_id"),
         )
         clusters = list(clusters)
+        cluster_rows, member_rows, evidence_rows = [], [], []
         for cluster in clusters:
             copies = [cluster.similarity[m] for m in cluster.member_ids if m != cluster.canonical_id]
             old = previous.get(cluster.id)
             unchanged = old is not None and old["canonical_id"] == cluster.canonical_id and old["size"] == len(cluster.member_ids)
             decision = decisions.get(cluster.id)
-            db["clusters"].insert(
+            cluster_rows.append(
                 {
                     "id": cluster.id, "canonical_id": cluster.canonical_id, "size": len(cluster.member_ids),
                     "mean_similarity": round(sum(copies) / len(copies), 4), "min_similarity": min(copies),
@@ -373,7 +390,7 @@ def save_scan(
                     "alternatives": json.dumps(decision.alternatives()) if decision else None,
                 }
             )
-            db["cluster_members"].insert_all(
+            member_rows.extend(
                 {
                     "cluster_id": cluster.id, "document_id": m,
                     "role": "canonical" if m == cluster.canonical_id else "copy",
@@ -383,38 +400,45 @@ def save_scan(
                 for m in cluster.member_ids
             )
             if decision:
-                db["evidence"].insert_all(
-                    ({"cluster_id": cluster.id, "document_id": e.document_id, "signal": e.signal,
-                      "weight": e.weight, "detail": e.detail} for e in decision.evidence),
-                    pk="id",
+                evidence_rows.extend(
+                    {"cluster_id": cluster.id, "document_id": e.document_id, "signal": e.signal,
+                     "weight": e.weight, "detail": e.detail}
+                    for e in decision.evidence
                 )
+        # One insert per table: sqlite-utils inspects the table on every call.
+        db["clusters"].insert_all(cluster_rows, pk="id")
+        db["cluster_members"].insert_all(member_rows, pk=("cluster_id", "document_id"))
+        db["evidence"].insert_all(evidence_rows, pk="id")
         _record_changes(db, scan_id, previous, clusters, decisions)
         db["scans"].update(scan_id, summary)
 
 
-def save_passages(
-    db: Database, source_id: str, copy_id: str, passages: Sequence[Passage], *, copy_coverage: float, source_coverage: float
-) -> None:
-    """Replace the stored alignment of the link ``source_id`` → ``copy_id`` and its coverage.
+def save_passages(db: Database, alignments: Iterable[tuple[Link, Sequence[Passage], object]]) -> None:
+    """Store the alignment of each link: its passages and its coverage figures.
 
-    ``passages.diff`` holds a changed passage's word edits as JSON
-    ``[[op, source_start, source_end, copy_start, copy_end], ...]``.
+    ``alignments`` holds ``(link, passages, coverage)`` for links already saved by
+    ``save_scan`` (which cleared the previous passages). ``passages.diff`` holds a changed
+    passage's word edits as JSON ``[[op, source_start, source_end, copy_start, copy_end], ...]``.
     """
+    alignments = list(alignments)
     with db.atomic():
-        db.execute("DELETE FROM passages WHERE source_id = ? AND copy_id = ?", [source_id, copy_id])
         db["passages"].insert_all(
             (
                 {
-                    "source_id": source_id, "copy_id": copy_id, "position": position, "kind": p.kind,
+                    "source_id": link.source_id, "copy_id": link.copy_id, "position": position, "kind": p.kind,
                     "source_start": p.source_start, "source_end": p.source_end, "copy_start": p.copy_start,
                     "copy_end": p.copy_end, "similarity": p.similarity,
                     "diff": json.dumps([[o.op, o.source_start, o.source_end, o.copy_start, o.copy_end] for o in p.diff]) if p.diff else None,
                 }
+                for link, passages, _ in alignments
                 for position, p in enumerate(passages)
             ),
             pk="id",
         )
-        db["links"].update((source_id, copy_id), {"copy_coverage": copy_coverage, "source_coverage": source_coverage})
+        db.conn.executemany(
+            "UPDATE links SET copy_coverage = ?, source_coverage = ? WHERE source_id = ? AND copy_id = ?",
+            [(c.copy_coverage, c.source_coverage, link.source_id, link.copy_id) for link, _, c in alignments],
+        )
 
 
 def _provenance_row(decision: Decision | None, doc_id: str) -> dict:

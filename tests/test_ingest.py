@@ -102,11 +102,10 @@ def test_bad_inputs_each_give_one_problem(tmp_path: Path):
     paths, problems, skipped = ingest.walk(root)
     assert skipped == 1  # note.pdf
     for path in paths:
-        found = ingest.read(root, path, config)
+        found, _, file_problems = ingest.load(root, path, config)
+        problems.extend(file_problems)
         if isinstance(found, InputProblem):
             problems.append(found)
-            continue
-        problems.extend(ingest.parse(root, path)[1])
     reasons = {p.path: p.reason for p in problems}
     assert reasons["empty.txt"] == "empty file"
     assert reasons["blank.md"] == "empty file"
@@ -119,6 +118,14 @@ def test_bad_inputs_each_give_one_problem(tmp_path: Path):
     assert reasons["sub/again"].startswith("symlink loop")
     assert "ok.txt" not in reasons
     assert len(problems) == len(reasons)
+
+
+def test_load_skips_parsing_unchanged_files(tmp_path: Path):
+    (tmp_path / "a.txt").write_text("An article.\n")
+    found, docs, _ = ingest.load(tmp_path, "a.txt", ScanConfig())
+    assert [d.text for d in docs] == ["An article.\n"]
+    again, unchanged, _ = ingest.load(tmp_path, "a.txt", ScanConfig(), known_sha256=found.sha256)
+    assert again == found and unchanged is None
 
 
 def test_walk_is_sorted_and_relative(tmp_path: Path):

@@ -16,7 +16,8 @@ RESULT_TABLES = {
     "documents": "SELECT id, path, record, text, title, sha256, n_words FROM documents ORDER BY id",
     "links": "SELECT source_id, copy_id, jaccard, containment, shared_shingles, method FROM links ORDER BY 1, 2",
     "clusters": "SELECT id, canonical_id, size, mean_similarity FROM clusters ORDER BY id",
-    "members": "SELECT cluster_id, document_id, role, similarity, containment FROM cluster_members ORDER BY 1, 2",
+    "members": "SELECT cluster_id, document_id, role, similarity, containment, relation, score FROM cluster_members ORDER BY 1, 2",
+    "evidence": "SELECT cluster_id, document_id, signal, weight, detail FROM evidence ORDER BY 1, 2, 3, 5",
 }
 
 
@@ -177,9 +178,10 @@ def test_missing_folder_is_a_user_error(tmp_path: Path, db_path: Path):
         scan(tmp_path / "file.txt", db_path)
 
 
-def test_workers_do_not_change_results(tmp_path: Path):
+def test_workers_do_not_change_results(tmp_path: Path, monkeypatch):
     import dedup.pipeline as pipeline
 
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_GROUPS", 10)  # decide provenance in workers too
     folder = tmp_path / "many"
     folder.mkdir()
     base = article_body(seed_path("000").read_text()).split()
