@@ -68,13 +68,16 @@ def detect(
     if progress:
         progress("sketch", 0, len(docs))
     sketch_chunk = partial(_sketch_chunk, furniture=furniture, config=config)
-    sketches = _parallel_map(sketch_chunk, list(zip([d.id for d in docs], tokens)), workers)
-    by_lsh = candidates.lsh_pairs(sketches, config)
-    by_passage = candidates.passage_pairs(sketches, config)
+    sketches = _parallel_map(sketch_chunk, [(d.id, i) for i, d in enumerate(docs)], workers, shared=tokens)
+    by_lsh, by_passage = _side_by_side(
+        partial(candidates.lsh_pairs, sketches, config), partial(candidates.passage_pairs, sketches, config),
+        parallel=workers > 1 and len(docs) >= PARALLEL_MIN_ITEMS,
+    )
+    pairs = sorted(by_lsh | by_passage)
+    measured = _parallel_map(partial(_verify_chunk, config=config), pairs, workers, shared=sketches)
     links, shared = [], {}
-    for i, j in sorted(by_lsh | by_passage):
-        figures = verify.measure(sketches[i], sketches[j])
-        if not figures.is_copy(config):
+    for (i, j), figures in zip(pairs, measured):
+        if figures is None:
             continue
         method = "+".join(name for name, found in (("lsh", (i, j) in by_lsh), ("passage", (i, j) in by_passage)) if found)
         link = Link(
@@ -197,12 +200,14 @@ def align_links(
     texts = {d.id: d.text for d in docs}
     if progress:
         progress("align", 0, len(links))
-    return _parallel_map(_align_chunk, [(texts[l.source_id], texts[l.copy_id]) for l in links], workers)
+    return _parallel_map(_align_chunk, [(l.source_id, l.copy_id) for l in links], workers, shared=texts)
 
 
 def _align_chunk(pairs: list[tuple[str, str]]) -> list[tuple[list[Passage], align.Coverage]]:
+    texts = _shared_with_workers
     results = []
-    for source_text, copy_text in pairs:
+    for source_id, copy_id in pairs:
+        source_text, copy_text = texts[source_id], texts[copy_id]
         passages = align.align(source_text, copy_text)
         results.append((passages, align.coverage(passages, len(source_text), len(copy_text))))
     return results
@@ -240,17 +245,48 @@ PARALLEL_MIN_ITEMS = 400
 PARALLEL_MIN_GROUPS = 200
 
 
-def _parallel_map(func, items: list, workers: int, min_items: int = PARALLEL_MIN_ITEMS) -> list:
+# What the running map's workers read (see ``_parallel_map``); None between maps.
+_shared_with_workers: object = None
+
+
+def _parallel_map(func, items: list, workers: int, *, shared: object = None, min_items: int = PARALLEL_MIN_ITEMS) -> list:
     """``func`` maps a chunk (list) of items to a list of results; keeps the input order.
 
-    The worker processes are forked: they run only pure stage functions, never SQLite.
+    ``shared`` is data every chunk reads (as ``_shared_with_workers``): the workers are
+    forked after it is set, so they inherit it instead of receiving a pickled copy with
+    each chunk. Workers run only pure stage functions, never SQLite.
     """
-    if workers <= 1 or len(items) < min_items:
-        return func(items)
-    size = -(-len(items) // (workers * 4))
-    chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return [result for chunk in pool.map(func, chunks) for result in chunk]
+    global _shared_with_workers
+    _shared_with_workers = shared
+    try:
+        if workers <= 1 or len(items) < min_items:
+            return func(items)
+        size = -(-len(items) // (workers * 4))
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return [result for chunk in pool.map(func, chunks) for result in chunk]
+    finally:
+        _shared_with_workers = None
+
+
+def _side_by_side(first, second, *, parallel: bool) -> tuple:
+    """``(first(), second())``; with ``parallel``, ``first`` runs meanwhile in a forked worker
+    (which inherits it, data included, rather than receiving a pickled copy)."""
+    global _shared_with_workers
+    if not parallel:
+        return first(), second()
+    _shared_with_workers = first
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+            pending = pool.submit(_call_shared)
+            other = second()
+            return pending.result(), other
+    finally:
+        _shared_with_workers = None
+
+
+def _call_shared():
+    return _shared_with_workers()
 
 
 def _load_chunk(items: list[tuple[str, str | None]], *, root: Path, config: ScanConfig) -> list:
@@ -266,9 +302,20 @@ def _tokenize_chunk(texts: list[str]) -> list[normalize.Tokens]:
     return [normalize.tokenize(text, cache) for text in texts]
 
 
-def _sketch_chunk(items: list, *, furniture: frozenset[int], config: ScanConfig) -> list:
+def _sketch_chunk(items: list[tuple[str, int]], *, furniture: frozenset[int], config: ScanConfig) -> list:
+    tokens = _shared_with_workers
     template = sketch.minhash_template(config)
-    return [sketch.sketch(doc_id, tokens, furniture, config, template) for doc_id, tokens in items]
+    return [sketch.sketch(doc_id, tokens[index], furniture, config, template) for doc_id, index in items]
+
+
+def _verify_chunk(pairs: list[tuple[int, int]], *, config: ScanConfig) -> list:
+    """The measures of each candidate pair that verifies as a copy, None for the others."""
+    sketches = _shared_with_workers
+    found = []
+    for i, j in pairs:
+        figures = verify.measure(sketches[i], sketches[j])
+        found.append(figures if figures.is_copy(config) else None)
+    return found
 
 
 def versions() -> dict[str, str]:

@@ -325,10 +325,9 @@ def save_documents(
         for path in sorted({d.path for d in new_documents} & known):
             # A changed file may now hold fewer records than before.
             db.execute("DELETE FROM documents WHERE path = ?", [path])
-        db["documents"].insert_all(
-            ({**_document_row(d), "first_scan_id": scan_id, "scan_id": scan_id} for d in new_documents),
-            pk="id",
-            replace=True,
+        _insert_many(
+            db, "documents", (*DOCUMENT_COLUMNS, "first_scan_id", "scan_id"),
+            ((*_document_values(d), scan_id, scan_id) for d in new_documents), replace=True,
         )
         db.conn.executemany(
             "UPDATE documents SET scan_id = ? WHERE id = ?", [(scan_id, doc_id) for doc_id in kept_document_ids]
@@ -422,18 +421,18 @@ def save_passages(db: Database, alignments: Iterable[tuple[Link, Sequence[Passag
     """
     alignments = list(alignments)
     with db.atomic():
-        db["passages"].insert_all(
+        _insert_many(
+            db, "passages",
+            ("source_id", "copy_id", "position", "kind", "source_start", "source_end", "copy_start", "copy_end", "similarity", "diff"),
             (
-                {
-                    "source_id": link.source_id, "copy_id": link.copy_id, "position": position, "kind": p.kind,
-                    "source_start": p.source_start, "source_end": p.source_end, "copy_start": p.copy_start,
-                    "copy_end": p.copy_end, "similarity": p.similarity,
-                    "diff": json.dumps([[o.op, o.source_start, o.source_end, o.copy_start, o.copy_end] for o in p.diff]) if p.diff else None,
-                }
+                (
+                    link.source_id, link.copy_id, position, p.kind, p.source_start, p.source_end, p.copy_start,
+                    p.copy_end, p.similarity,
+                    json.dumps([[o.op, o.source_start, o.source_end, o.copy_start, o.copy_end] for o in p.diff]) if p.diff else None,
+                )
                 for link, passages, _ in alignments
                 for position, p in enumerate(passages)
             ),
-            pk="id",
         )
         db.conn.executemany(
             "UPDATE links SET copy_coverage = ?, source_coverage = ? WHERE source_id = ? AND copy_id = ?",
@@ -476,8 +475,17 @@ def _record_changes(db: Database, scan_id: int, previous: dict, clusters: list[C
     db["cluster_changes"].insert_all(rows, pk="id")
 
 
-def _document_row(doc: Document) -> dict:
-    return {column: getattr(doc, column) for column in DOCUMENT_COLUMNS}
+def _document_values(doc: Document) -> tuple:
+    return tuple(getattr(doc, column) for column in DOCUMENT_COLUMNS)
+
+
+def _insert_many(db: Database, table: str, columns: tuple[str, ...], rows, *, replace: bool = False) -> None:
+    """Insert many rows of plain values at once: the bulk path for the two largest tables,
+    where sqlite-utils' per-value conversion would cost more than SQLite's own work."""
+    verb = "INSERT OR REPLACE" if replace else "INSERT"
+    names = ", ".join(f"[{c}]" for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    db.conn.executemany(f"{verb} INTO [{table}] ({names}) VALUES ({marks})", rows)
 
 
 def list_clusters(db: Database) -> list[dict]:
