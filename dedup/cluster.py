@@ -66,17 +66,7 @@ def orient(link: Link, docs: Mapping[str, Document]) -> Link:
     """Return the link with source and copy ordered by ``rank_key`` (source ranks first)."""
     if rank_key(docs[link.source_id]) <= rank_key(docs[link.copy_id]):
         return link
-    return Link(
-        source_id=link.copy_id,
-        copy_id=link.source_id,
-        jaccard=link.jaccard,
-        containment=link.containment,
-        source_containment=link.copy_containment,
-        copy_containment=link.source_containment,
-        shared=link.shared,
-        longest_run=link.longest_run,
-        method=link.method,
-    )
+    return link.reversed()
 
 
 def build_clusters(

@@ -132,12 +132,7 @@ def score_pan(db: Database, folder: Path) -> dict:
     with (folder / "pair_labels.tsv").open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
             listed[(row["suspicious_doc"], row["source_doc"])] = row["subset"]
-    linked = set()
-    sql = "SELECT a.path, b.path FROM links l JOIN documents a ON a.id = l.source_id JOIN documents b ON b.id = l.copy_id"
-    for first, second in db.execute(sql):
-        for susp, src in ((first, second), (second, first)):
-            if susp.startswith("susp/") and src.startswith("src/"):
-                linked.add((susp[5:], src[4:]))
+    linked = pan_linked_pairs(db)
     negatives = [p for p, s in listed.items() if s == PAN_SUBSETS[0]]
     false_positives = sum(p in linked for p in negatives)
     result: dict = {PAN_SUBSETS[0]: {"listed_pairs": len(negatives), "false_positive_pairs": false_positives}}
@@ -159,6 +154,17 @@ def score_pan(db: Database, folder: Path) -> dict:
         "unlisted_links": len(linked - set(listed)),
     }
     return result
+
+
+def pan_linked_pairs(db: Database) -> set[tuple[str, str]]:
+    """``(suspicious file, source file)`` names of every stored link between a susp/ and a src/ document."""
+    linked = set()
+    sql = "SELECT a.path, b.path FROM links l JOIN documents a ON a.id = l.source_id JOIN documents b ON b.id = l.copy_id"
+    for first, second in db.execute(sql):
+        for susp, src in ((first, second), (second, first)):
+            if susp.startswith("susp/") and src.startswith("src/"):
+                linked.add((susp[5:], src[4:]))
+    return linked
 
 
 def write_lines_as_files(source: Path, folder: Path, prefix: str) -> int:
@@ -369,12 +375,7 @@ def score_pan_passages(db: Database, folder: Path, *, group_gap: int = 500) -> d
 
     listed, scored, cases = pan_truth(folder)
     detections = [d for d in pan_detections(db, group_gap=group_gap) if (d.suspicious, d.source) in scored]
-    linked = set()
-    sql = "SELECT a.path, b.path FROM links l JOIN documents a ON a.id = l.source_id JOIN documents b ON b.id = l.copy_id"
-    for first, second in db.execute(sql):
-        for susp, src in ((first, second), (second, first)):
-            if susp.startswith("susp/") and src.startswith("src/"):
-                linked.add((susp[5:], src[4:]))
+    linked = pan_linked_pairs(db)
     result = {}
     for subset in PAN_SUBSETS + ("overall",):
         pairs = {p for p in scored if subset in ("overall", listed[p])}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,16 @@ class Link:
     shared: int
     longest_run: int
     method: str
+
+    def reversed(self) -> "Link":
+        """The same link in the other direction (copy → source)."""
+        return replace(
+            self,
+            source_id=self.copy_id,
+            copy_id=self.source_id,
+            source_containment=self.copy_containment,
+            copy_containment=self.source_containment,
+        )
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,17 @@
 """The only module that knows the stage order: ingest → tokens → furniture → sketch →
-candidates → verify → cluster → align → store."""
+candidates → verify → cluster → provenance → align → store."""
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import platform
 import threading
-from concurrent.futures import ProcessPoolExecutor
-from functools import partial
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 
@@ -20,8 +19,6 @@ from . import __version__, align, candidates, cluster, ingest, normalize, proven
 from .config import ScanConfig
 from .errors import InputError
 from .models import Cluster, Document, InputProblem, Link, Passage
-
-log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 

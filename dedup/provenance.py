@@ -243,23 +243,8 @@ def orient_links(
         else:
             pair = frozenset((link.source_id, link.copy_id))
             backwards = decide(pair, [link], docs, compiled=compiled, model=model).canonical_id == link.copy_id
-        oriented.append(flip(link) if backwards else link)
+        oriented.append(link.reversed() if backwards else link)
     return oriented
-
-
-def flip(link: Link) -> Link:
-    """The same link in the other direction."""
-    return Link(
-        source_id=link.copy_id,
-        copy_id=link.source_id,
-        jaccard=link.jaccard,
-        containment=link.containment,
-        source_containment=link.copy_containment,
-        copy_containment=link.source_containment,
-        shared=link.shared,
-        longest_run=link.longest_run,
-        method=link.method,
-    )
 
 
 # --- compilations ---------------------------------------------------------------------
@@ -706,7 +691,7 @@ def relation(source_id: str, copy_id: str, links: Sequence[Link], passages=None,
         link = max(near, key=lambda l: (l.jaccard, l.source_id, l.copy_id))
         via = link.copy_id if link.source_id == copy_id else link.source_id
     if link.source_id == copy_id:
-        link = flip(link)
+        link = link.reversed()
     kept, taken = link.source_containment, link.copy_containment
     detail = {"measured_against": via, "source_kept": round(kept, 4), "copy_from_source": round(taken, 4), "jaccard": round(link.jaccard, 4)}
     changed = None
