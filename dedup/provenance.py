@@ -775,7 +775,10 @@ def explain(cluster: Mapping) -> list[str]:
 def _describe(kind: str, detail) -> str:
     figures = json.loads(detail) if isinstance(detail, str) else (detail or {})
     kept, taken = figures.get("source_kept"), figures.get("copy_from_source")
-    numbers = f" (keeps {kept:.0%} of the source; {taken:.0%} of it comes from the source)" if kept is not None and taken is not None else ""
+    # Passage shares leave out unmatched lines shorter than ``relation_min_chars`` (menus,
+    # link lists), so they differ from the coverage figures of the link, which count all text.
+    basis = " of the source's article text" if figures.get("from_passages") else " of the source"
+    numbers = f" (keeps {kept:.0%}{basis}; {taken:.0%} of it comes from the source)" if kept is not None and taken is not None else ""
     words = {
         "verbatim": "a verbatim copy",
         "excerpt": "an excerpt: a shortened copy",
