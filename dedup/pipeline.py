@@ -3,11 +3,12 @@ candidates → verify → cluster → provenance → align → store."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import platform
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -151,6 +152,11 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
     all_docs = kept_docs + new_docs
     previous_members = store.stored_clusters(db)
     previous_rows = store.previous_clusters(db)
+    # Alignments of links between unchanged documents are kept when nothing that decides
+    # them (settings, versions) changed since the last scan.
+    last = store.last_scan(db, scan_id)
+    same_setup = last is not None and last["config_fingerprint"] == config.fingerprint() and json.loads(last["versions"]) == versions()
+    reusable = store.stored_alignments(db, kept_ids) if same_setup else {}
     with db.atomic():
         # Storing the documents (and indexing them for search) is SQLite work that runs
         # beside detection on a thread; both end before anything else is written.
@@ -160,7 +166,7 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
         )
         with writer:
             detection = detect(all_docs, config, previous_members, progress)
-            alignments = align_links(detection.links, all_docs, config.workers or os.cpu_count() or 1, progress)
+            alignments = align_links(detection.links, all_docs, config.workers or os.cpu_count() or 1, progress, reusable)
         clustered = {m for c in detection.clusters for m in c.member_ids}
         summary = {
             "finished_at": _now(),
@@ -191,13 +197,32 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
 
 
 def align_links(
-    links: Sequence[Link], docs: Sequence[Document], workers: int = 1, progress: Progress | None = None
+    links: Sequence[Link],
+    docs: Sequence[Document],
+    workers: int = 1,
+    progress: Progress | None = None,
+    known: Mapping[tuple[str, str], Sequence[Passage]] | None = None,
 ) -> list[tuple[list[Passage], align.Coverage]]:
-    """The passage alignment of every link (in link order), with its coverage figures."""
+    """The passage alignment of every link (in link order), with its coverage figures.
+
+    ``known`` holds alignments computed before, by (source, copy): those links are not
+    aligned again.
+    """
+    known = known or {}
     texts = {d.id: d.text for d in docs}
+    todo = [(l.source_id, l.copy_id) for l in links if (l.source_id, l.copy_id) not in known]
     if progress:
-        progress("align", 0, len(links))
-    return _parallel_map(_align_chunk, [(l.source_id, l.copy_id) for l in links], workers, shared=texts)
+        progress("align", 0, len(todo))
+    fresh = dict(zip(todo, _parallel_map(_align_chunk, todo, workers, shared=texts)))
+    results = []
+    for link in links:
+        pair = (link.source_id, link.copy_id)
+        if pair in fresh:
+            results.append(fresh[pair])
+        else:
+            passages = list(known[pair])
+            results.append((passages, align.coverage(passages, len(texts[link.source_id]), len(texts[link.copy_id]))))
+    return results
 
 
 def _align_chunk(pairs: list[tuple[str, str]]) -> list[tuple[list[Passage], align.Coverage]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlite_utils import Database, Migrations
 
 from .errors import NotFoundError, StoreError
-from .models import Cluster, Document, InputProblem, Link, Passage, SourceFile
+from .models import Cluster, DiffOp, Document, InputProblem, Link, Passage, SourceFile
 from .provenance import Decision
 
 MIGRATIONS = Migrations("dedup")
@@ -292,6 +292,25 @@ def stored_clusters(db: Database) -> dict[int, frozenset[str]]:
     for cluster_id, doc_id in db.execute("SELECT cluster_id, document_id FROM cluster_members"):
         members.setdefault(cluster_id, set()).add(doc_id)
     return {cid: frozenset(m) for cid, m in members.items()}
+
+
+def last_scan(db: Database, before: int) -> dict | None:
+    """The latest finished scan with an id below ``before``, or None."""
+    rows = list(db.query("SELECT * FROM scans WHERE id < ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1", [before]))
+    return rows[0] if rows else None
+
+
+def stored_alignments(db: Database, documents: Iterable[str]) -> dict[tuple[str, str], list[Passage]]:
+    """The stored passages of every link between two of ``documents``, by (source, copy)."""
+    wanted = set(documents)
+    found: dict[tuple[str, str], list[Passage]] = {}
+    sql = """SELECT source_id, copy_id, kind, source_start, source_end, copy_start, copy_end, similarity, diff
+             FROM passages ORDER BY source_id, copy_id, position"""
+    for source_id, copy_id, kind, s_start, s_end, c_start, c_end, similarity, diff in db.execute(sql):
+        if source_id in wanted and copy_id in wanted:
+            ops = tuple(DiffOp(*op) for op in json.loads(diff)) if diff else ()
+            found.setdefault((source_id, copy_id), []).append(Passage(kind, s_start, s_end, c_start, c_end, similarity, ops))
+    return found
 
 
 def previous_clusters(db: Database) -> dict[int, dict]:

@@ -102,6 +102,28 @@ def test_incremental_scan_adds_new_copies_to_the_existing_cluster(seed_corpus: P
     assert snapshot(fresh)["members"] == snapshot(db_path)["members"]
 
 
+def test_rescan_aligns_only_links_with_a_new_or_changed_document(seed_corpus: Path, db_path: Path, monkeypatch):
+    import dedup.align
+
+    scan(seed_corpus, db_path)
+    aligned = []
+    real_align = dedup.align.align
+    monkeypatch.setattr(dedup.align, "align", lambda source, copy: aligned.append((source, copy)) or real_align(source, copy))
+    scan(seed_corpus, db_path)
+    assert aligned == []  # nothing changed: every alignment is kept
+    copy_text = republish(seed_path("000").read_text(), "Velo Wire")
+    (seed_corpus / "velo-wire.txt").write_text(copy_text)
+    scan(seed_corpus, db_path)
+    # Only the two new links (the new copy with 000 and with 001) are aligned.
+    assert len(aligned) == 2 and all(copy_text in pair for pair in aligned)
+    fresh = db_path.with_name("fresh.db")
+    scan(seed_corpus, fresh)
+    passages = "SELECT source_id, copy_id, position, kind, source_start, source_end, copy_start, copy_end, diff FROM passages ORDER BY 1, 2, 3"
+    coverage = "SELECT source_id, copy_id, copy_coverage, source_coverage FROM links ORDER BY 1, 2"
+    for sql in (passages, coverage):
+        assert sqlite_utils.Database(db_path).execute(sql).fetchall() == sqlite_utils.Database(fresh).execute(sql).fetchall()
+
+
 def test_changed_and_removed_files_are_followed(seed_corpus: Path, db_path: Path):
     scan(seed_corpus, db_path)
     copy = seed_path("001").name
