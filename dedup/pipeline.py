@@ -124,6 +124,9 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
     paths, problems, skipped = ingest.walk(root)
     known = store.stored_files(db)
     previous_docs = {d.id: d for d in store.stored_documents(db)}
+    last = store.last_scan(db, scan_id)
+    # An unchanged file is not parsed again: the problems found inside it last time still hold.
+    known_problems = store.file_problems(db, last["id"] if last else None)
     files, new_docs, kept_ids = [], [], []
     file_documents: dict[str, int] = {}
     counts = {"new": 0, "changed": 0, "unchanged": 0}
@@ -138,12 +141,12 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
         elif docs is None:
             counts["unchanged"] += 1
             files.append(found)
-        else:
+            problems.extend(known_problems.get(found.path, []))
+        elif docs:  # a file that gave no document is only counted among the errors
             counts["changed" if found.path in known else "new"] += 1
-            if docs:
-                files.append(found)
-                file_documents[found.path] = len(docs)
-                new_docs.extend(docs)
+            files.append(found)
+            file_documents[found.path] = len(docs)
+            new_docs.extend(docs)
     present = {f.path for f in files}
     removed = sorted(set(known) - present)
     changed_paths = {d.path for d in new_docs}
@@ -154,7 +157,6 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
     previous_rows = store.previous_clusters(db)
     # Alignments of links between unchanged documents are kept when nothing that decides
     # them (settings, versions) changed since the last scan.
-    last = store.last_scan(db, scan_id)
     same_setup = last is not None and last["config_fingerprint"] == config.fingerprint() and json.loads(last["versions"]) == versions()
     reusable = store.stored_alignments(db, kept_ids) if same_setup else {}
     with db.atomic():

@@ -300,6 +300,15 @@ def last_scan(db: Database, before: int) -> dict | None:
     return rows[0] if rows else None
 
 
+def file_problems(db: Database, scan_id: int | None) -> dict[str, list[InputProblem]]:
+    """The problems a scan found inside files it read, by file path (``a.jsonl#3`` → ``a.jsonl``)."""
+    found: dict[str, list[InputProblem]] = {}
+    if scan_id is not None:
+        for path, reason in db.execute("SELECT path, reason FROM errors WHERE scan_id = ? ORDER BY id", [scan_id]):
+            found.setdefault(path.split("#", 1)[0], []).append(InputProblem(path, reason))
+    return found
+
+
 def stored_alignments(db: Database, documents: Iterable[str]) -> dict[tuple[str, str], list[Passage]]:
     """The stored passages of every link between two of ``documents``, by (source, copy)."""
     wanted = set(documents)

@@ -145,11 +145,14 @@ def test_bad_files_are_recorded_and_the_scan_goes_on(seed_corpus: Path, db_path:
     (seed_corpus / "huge.txt").write_text("word " * 5000)
     result = scan(seed_corpus, db_path, ScanConfig(max_file_bytes=10_000))
     assert result.summary["n_errors"] == 4
+    assert result.summary["n_new_files"] == 4  # the seeds and feed.jsonl, which gave a document
     db = sqlite_utils.Database(db_path)
     errors = dict(db.execute("SELECT path, reason FROM errors").fetchall())
     assert set(errors) == {"empty.txt", "image.html", "feed.jsonl#2", "huge.txt"}
     assert result.summary["n_documents"] == 4  # three seeds and the good JSONL record
     assert len(paths_by_cluster(db_path)) == 1
+    again = scan(seed_corpus, db_path, ScanConfig(max_file_bytes=10_000))
+    assert (again.summary["n_new_files"], again.summary["n_unchanged_files"], again.summary["n_errors"]) == (0, 4, 4)
 
 
 def test_site_furniture_does_not_cluster_different_articles(tmp_path: Path, db_path: Path):
