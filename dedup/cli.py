@@ -87,10 +87,11 @@ def scan_command(
     db: DbOption = Path("dedup.db"),
     as_json: JsonOption = False,
     max_file_bytes: Annotated[int, typer.Option(help="Files larger than this are recorded as errors.")] = 20_000_000,
+    workers: Annotated[int, typer.Option(help="Worker processes (0: one per core). Results do not depend on it.")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Scan FOLDER for syndicated copies and store documents, links and clusters in the database."""
-    result = _scan(folder, db, quiet, max_file_bytes=max_file_bytes)
+    result = _scan(folder, db, quiet, max_file_bytes=max_file_bytes, workers=workers)
     summary = {"scan_id": result.scan_id, "db": str(db), **result.summary}
     if as_json:
         summary["errors"] = [{"path": p.path, "reason": p.reason} for p in result.problems]
