@@ -27,10 +27,13 @@ def group(links: Iterable[Link], shared: Mapping[tuple[str, str], np.ndarray], *
     already part of the story of each (non-singleton) group. A digest that carries two
     unrelated stories therefore joins one of them and cannot chain the two together, while
     copies that reuse different parts of one source still meet in that source's story.
-    ``shared`` maps ``(source_id, copy_id)`` to the link's shared shingle hashes. Groups of
-    one are dropped.
+    A link between two compilations (documents that each carry several unrelated stories,
+    see ``compilations``) spans those stories, so it joins nothing: copies of a digest join
+    the story of one of its parts through their own links. ``shared`` maps
+    ``(source_id, copy_id)`` to the link's shared shingle hashes. Groups of one are dropped.
     """
     ordered = sorted(links, key=lambda l: (-l.jaccard, -l.containment, l.source_id, l.copy_id))
+    mixed = compilations(ordered, shared, max_overlap=1 - min_overlap)
     group_of: dict[str, int] = {}
     members: dict[int, set[str]] = {}
     story: dict[int, np.ndarray] = {}
@@ -41,7 +44,7 @@ def group(links: Iterable[Link], shared: Mapping[tuple[str, str], np.ndarray], *
                 members[group_of[doc_id]] = {doc_id}
     for link in ordered:
         a, b = group_of[link.source_id], group_of[link.copy_id]
-        if a == b:
+        if a == b or (link.source_id in mixed and link.copy_id in mixed):
             continue
         content = shared[(link.source_id, link.copy_id)]
         if not all(_overlap(content, story[g]) >= min_overlap for g in (a, b) if g in story):
@@ -53,6 +56,26 @@ def group(links: Iterable[Link], shared: Mapping[tuple[str, str], np.ndarray], *
         parts = [content] + [story.pop(g) for g in (a, b) if g in story]
         story[large] = np.unique(np.concatenate(parts))
     return sorted((frozenset(m) for m in members.values() if len(m) > 1), key=lambda g: sorted(g))
+
+
+def compilations(links: Iterable[Link], shared: Mapping[tuple[str, str], np.ndarray], *, max_overlap: float) -> frozenset[str]:
+    """Documents that carry two stories: two of their links share texts that overlap by at
+    most ``max_overlap`` (of the smaller), each mostly (half or more) of the partner's text."""
+    parts: dict[str, list[np.ndarray]] = {}
+    for link in links:
+        content = shared[(link.source_id, link.copy_id)]
+        for holder, partner_share in ((link.source_id, link.copy_containment), (link.copy_id, link.source_containment)):
+            if partner_share >= 0.5:
+                parts.setdefault(holder, []).append(content)
+    found = set()
+    for doc_id, contents in parts.items():
+        if any(
+            len(a) and len(b) and len(np.intersect1d(a, b, assume_unique=True)) <= max_overlap * min(len(a), len(b))
+            for i, a in enumerate(contents)
+            for b in contents[i + 1 :]
+        ):
+            found.add(doc_id)
+    return frozenset(found)
 
 
 def _overlap(content: np.ndarray, story: np.ndarray) -> float:

@@ -119,6 +119,20 @@ def test_a_digest_does_not_chain_two_unrelated_stories():
     assert {"x", "x-copy"} <= groups[0] or {"x", "x-copy"} <= groups[1]
 
 
+def test_a_copied_digest_does_not_chain_its_stories():
+    story_x = np.arange(0, 100, dtype=np.uint32)
+    story_y = np.arange(1000, 1100, dtype=np.uint32)
+    both = np.concatenate([story_x, story_y])
+    links = [link("digest", "digest-copy", 0.99), link("x", "digest", 0.5), link("y", "digest", 0.5),
+             link("x", "digest-copy", 0.5), link("y", "digest-copy", 0.5)]
+    shared = {("digest", "digest-copy"): both, ("x", "digest"): story_x, ("y", "digest"): story_y,
+              ("x", "digest-copy"): story_x, ("y", "digest-copy"): story_y}
+    assert cluster.compilations(links, shared, max_overlap=0.5) == {"digest", "digest-copy"}
+    groups = cluster.group(links, shared, min_overlap=0.5)
+    assert not any({"x", "y"} <= g for g in groups)
+    assert any({"digest", "digest-copy"} <= g for g in groups)
+
+
 def test_copies_of_different_parts_of_one_source_meet_in_its_story():
     source = np.arange(0, 100, dtype=np.uint32)
     links = [link("src", "a", 0.6), link("src", "b", 0.5), link("src", "c", 0.4)]

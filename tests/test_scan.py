@@ -170,7 +170,9 @@ def test_site_furniture_does_not_cluster_different_articles(tmp_path: Path, db_p
 def test_a_digest_of_two_stories_does_not_join_them(seed_corpus: Path, db_path: Path):
     digest = f"Weekend digest\n{article_body(seed_path('000').read_text())}\n{article_body(seed_path('002').read_text())}\n"
     (seed_corpus / "digest.txt").write_text(digest)
+    (seed_corpus / "digest-reposted.txt").write_text(f"Reposted from the digest\n{digest}")  # digests get copied too
     scan(seed_corpus, db_path)
+    assert any({"digest.txt", "digest-reposted.txt"} <= members for members in paths_by_cluster(db_path).values())
     for members in paths_by_cluster(db_path).values():
         assert not {seed_path("000").name, seed_path("002").name} <= members
 
