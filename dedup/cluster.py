@@ -69,12 +69,19 @@ def compilations(links: Iterable[Link], shared: Mapping[tuple[str, str], np.ndar
                 parts.setdefault(holder, []).append(content)
     found = set()
     for doc_id, contents in parts.items():
-        if any(
-            len(a) and len(b) and len(np.intersect1d(a, b, assume_unique=True)) <= max_overlap * min(len(a), len(b))
-            for i, a in enumerate(contents)
-            for b in contents[i + 1 :]
-        ):
-            found.add(doc_id)
+        # One representative per story seen so far keeps this linear in the number of links;
+        # the smallest shared texts come first, so a link that spans two stories (a digest's
+        # re-post) cannot stand for both.
+        stories: list[np.ndarray] = []
+        for content in sorted(contents, key=len):
+            if len(content) and all(
+                len(np.intersect1d(content, seen, assume_unique=True)) <= max_overlap * min(len(content), len(seen))
+                for seen in stories
+            ):
+                stories.append(content)
+                if len(stories) == 2:
+                    found.add(doc_id)
+                    break
     return frozenset(found)
 
 
