@@ -37,7 +37,7 @@ from .models import Document, Link
 class Model:
     """The scoring model: every weight (log-odds units) and threshold in one place.
 
-    The weights are a conditional-logit fit (``scripts/fit_provenance.py``) on a generated
+    The weights are a conditional-logit fit (``.tools/fit_provenance.py``) on a generated
     syndication set (``dedup eval synth … --seed 1``), rounded, then checked on other
     seeds, the seed corpus, Clough & Stevenson and PAN 2013 (figures in the README).
     """

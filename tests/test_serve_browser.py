@@ -2,7 +2,7 @@
 
 Needs Debian's ``chromium`` and ``chromedriver`` (``.ci/run`` installs them); without them the
 tests fail, they do not skip. The screenshot of the cluster view is taken in the test's
-folder; with DEDUP_SCREENSHOTS=docs it is also written there, for the README.
+folder; with DEDUP_SCREENSHOTS=reports it is also written there, for the README.
 """
 
 from __future__ import annotations

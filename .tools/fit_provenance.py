@@ -1,7 +1,7 @@
 """Fit the provenance weights on a scanned set with known originals (a conditional logit).
 
 Usage: dedup eval synth SOURCE --seed 1 --db DB --out FOLDER, then
-    python scripts/fit_provenance.py DB FOLDER/truth.json
+    python .tools/fit_provenance.py DB FOLDER/truth.json
 
 Each evidence row becomes a feature of its document (its weight divided by the signal's
 current weight in ``MODEL``, so a signal that fired once counts 1, a time share counts its

@@ -1,6 +1,6 @@
-"""Take a screenshot of a report page in headless Chromium (the README's docs/report-cluster.png).
+"""Take a screenshot of a report page in headless Chromium (the README's reports/report-cluster.png).
 
-    python scripts/report_screenshot.py reports/cluster-1.html docs/report-cluster.png
+    python .tools/report_screenshot.py reports/cluster-1.html reports/report-cluster.png
 
 Needs Debian's chromium and chromedriver and the ``selenium`` package (``pip install -e '.[test]'``).
 """

@@ -1,6 +1,6 @@
 """Time the pages `dedup serve` offers on a scanned database (in-process Datasette, as served).
 
-    python scripts/datasette_timings.py DB [CLUSTER_ID]
+    python .tools/datasette_timings.py DB [CLUSTER_ID]
 
 Prints, for every navigation view, the main tables and every canned query: the HTTP status,
 the rows returned (first page, up to 100) and the wall time of the request in milliseconds
