@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Document:
@@ -56,16 +58,16 @@ class Sketch:
     """What detection needs from one document.
 
     ``shingles`` are the sorted unique hashes of the document body's word shingles;
-    ``unquoted`` the subset that lies outside quotations; ``positions`` maps each unquoted
-    shingle to its first token position in the body (for finding contiguous runs).
+    ``unquoted`` the subset that lies outside quotations; ``unquoted_positions`` gives each
+    unquoted shingle's first token position in the body (for finding contiguous runs);
+    ``minhash`` the datasketch MinHash values of ``shingles``.
     """
 
     doc_id: str
-    shingles: "object"  # numpy uint32 array
-    unquoted: "object"  # numpy uint32 array
-    unquoted_positions: "object"  # numpy int32 array, aligned with ``unquoted``
-    minhash: "object"  # numpy array of MinHash values
-    n_body_words: int
+    shingles: np.ndarray  # uint32
+    unquoted: np.ndarray  # uint32
+    unquoted_positions: np.ndarray  # int32, aligned with ``unquoted``
+    minhash: np.ndarray
 
 
 @dataclass(frozen=True)

@@ -73,5 +73,4 @@ def sketch(doc_id: str, tokens: Tokens, furniture: frozenset[int], config: ScanC
         unquoted=free,
         unquoted_positions=free_positions,
         minhash=signature.hashvalues,
-        n_body_words=int(mask.sum()),
     )
