@@ -39,14 +39,14 @@ def lsh_pairs(sketches: Sequence[Sketch], config: ScanConfig) -> set[tuple[int, 
 
 
 def passage_pairs(sketches: Sequence[Sketch], config: ScanConfig) -> set[tuple[int, int]]:
-    """Index pairs that share at least ``passage_min_sampled`` sampled unquoted shingles.
+    """Index pairs that share at least ``passage_min_sampled`` sampled shingles (boilerplate excluded).
 
     One shingle hash in ``passage_sample`` is kept (by value, so both documents keep the
     same ones): a passage of reused text yields several shared samples wherever it sits.
     """
     hashes, owners = [], []
     for index, item in enumerate(sketches):
-        kept = item.unquoted[item.unquoted % config.passage_sample == 0]
+        kept = item.shingles[item.shingles % config.passage_sample == 0]
         hashes.append(kept)
         owners.append(np.full(len(kept), index, dtype=np.int64))
     if not hashes:

@@ -83,15 +83,26 @@ def _scan(folder: Path, db: Path, quiet: bool, **settings):
 
 @app.command("scan")
 def scan_command(
-    folder: Annotated[Path, typer.Argument(help="Folder of articles (.txt, .md, .html, .json, .jsonl), walked recursively.")],
+    folder: Annotated[Path, typer.Argument(help="Folder of articles (.txt, .md, .html, .json, .jsonl, .csv, .tsv, .parquet), walked recursively.")],
     db: DbOption = Path("dedup.db"),
     as_json: JsonOption = False,
     max_file_bytes: Annotated[int, typer.Option(help="Files larger than this are recorded as errors.")] = 20_000_000,
     workers: Annotated[int, typer.Option(help="Worker processes (0: one per core). Results do not depend on it.")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    column: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            "--column",
+            metavar="FIELD=COLUMN",
+            help="CSV/TSV/Parquet: read FIELD (text, title, url, published_at, site, author, id, canonical_url, "
+            "modified_at, based_on) from COLUMN, e.g. --column text=article_body. Repeatable; a FIELD given "
+            "twice takes the first COLUMN a file has.",
+        ),
+    ] = None,
 ) -> None:
     """Scan FOLDER for syndicated copies and store documents, links and clusters in the database."""
-    result = _scan(folder, db, quiet, max_file_bytes=max_file_bytes, workers=workers)
+    columns = tuple(tuple(part.strip() for part in c.split("=", 1)) for c in column) if column else None
+    result = _scan(folder, db, quiet, max_file_bytes=max_file_bytes, workers=workers, columns=columns)
     summary = {"scan_id": result.scan_id, "db": str(db), **result.summary}
     if as_json:
         summary["errors"] = [{"path": p.path, "reason": p.reason} for p in result.problems]
@@ -101,7 +112,7 @@ def scan_command(
     typer.echo(
         f"Scanned {s['n_files']} files ({s['n_new_files']} new, {s['n_changed_files']} changed, "
         f"{s['n_unchanged_files']} unchanged, {s['n_removed_files']} removed, {s['n_skipped_files']} skipped): "
-        f"{s['n_documents']} documents, {s['n_links']} links, {s['n_clusters']} clusters "
+        f"{s['n_documents']} documents, {s['n_links']} links ({s['n_links'] - s['n_reuse_links']} copy, {s['n_reuse_links']} reuse), {s['n_clusters']} clusters "
         f"({s['n_clustered_documents']} documents in clusters), {s['n_errors']} errors."
     )
     for problem in result.problems[:20]:
@@ -165,6 +176,11 @@ def show_command(
         typer.echo(f"  evidence {item['weight']:+.2f} {item['signal']}: {item['detail']}")
     for change in detail["changes"]:
         typer.echo(f"  scan {change['scan_id']}: {change['change']}: {change['detail']}")
+    for link in detail["reuse"]:
+        typer.echo(
+            f"  reuse: {link['copy_path']} takes a passage of {link['source_path']} "
+            f"({link['copy_containment']:.0%} of its text, {link['source_containment']:.0%} of the source; not a copy)"
+        )
 
 
 @app.command("report")
@@ -310,6 +326,70 @@ def eval_bbc_command(folder: Annotated[Path, typer.Argument(help="The bbc data f
     _scan(folder, path, True)
     clusters = evaluate.describe_clusters(store.open_db(path, create=False))
     _emit({"n_clusters": len(clusters), "clusters": clusters})
+
+
+@eval_app.command("meter")
+def eval_meter_command(
+    folder: Annotated[Path, typer.Argument(help="A METER folder (PA/, newspapers/, file_index/), e.g. the meter-showbiz data folder.")],
+    db: EvalDbOption = None,
+    domain: Annotated[str, typer.Option(help="METER domain: showbiz or courts.")] = "showbiz",
+    out: Annotated[Optional[Path], typer.Option("--out", help="Keep the corpus (OUT/corpus) and its labels (OUT/gold.json) here.")] = None,
+) -> None:
+    """Scan METER's PA wire copy with the newspaper stories and score "derived" per journalist label."""
+    from . import evaluate_news, store
+
+    path, holder = _eval_db(db)
+    with tempfile.TemporaryDirectory(prefix="dedup-meter-") as scratch:
+        base = out or Path(scratch)
+        gold = _run(evaluate_news.build_meter_corpus, folder, domain, base / "corpus")
+        (base / "gold.json").write_text(json.dumps(gold, indent=1), encoding="utf-8")
+        _scan(base / "corpus", path, True)
+    _emit(evaluate_news.meter_report(store.open_db(path, create=False), gold))
+
+
+@eval_app.command("l3s")
+def eval_l3s_command(
+    folder: Annotated[Path, typer.Argument(help="The l3s-gn1 data folder (original/, annotated/, url-mapping.txt).")],
+    db: EvalDbOption = None,
+) -> None:
+    """Scan the L3S-GN1 pages: body extraction against the labelled body, clusters and their suspects."""
+    from . import evaluate_news, store
+
+    path, holder = _eval_db(db)
+    with tempfile.TemporaryDirectory(prefix="dedup-l3s-") as scratch:
+        paths = _run(evaluate_news.build_l3s_corpus, folder, Path(scratch))
+        _scan(Path(scratch), path, True)
+    _emit(evaluate_news.l3s_report(store.open_db(path, create=False), folder, paths))
+
+
+@eval_app.command("extraction")
+def eval_extraction_command(
+    folder: Annotated[Path, typer.Argument(help="The article-extraction-benchmark data folder (html/*.html.gz, ground-truth.json).")],
+    db: EvalDbOption = None,
+) -> None:
+    """Scan the article-extraction benchmark: body extraction against articleBody, clusters (none wanted)."""
+    from . import evaluate_news, store
+
+    path, holder = _eval_db(db)
+    with tempfile.TemporaryDirectory(prefix="dedup-extraction-") as scratch:
+        gold = _run(evaluate_news.build_extraction_corpus, folder, Path(scratch))
+        _scan(Path(scratch), path, True)
+    _emit(evaluate_news.extraction_report(store.open_db(path, create=False), gold))
+
+
+@eval_app.command("news-events")
+def eval_news_events_command(
+    folder: Annotated[Path, typer.Argument(help="The news-events data folder (CSV files: id, publisher, scrape_time, text).")],
+    db: EvalDbOption = None,
+) -> None:
+    """Scan the news-events articles (one folder per publisher) and list the clusters and links for reading."""
+    from . import evaluate_news, store
+
+    path, holder = _eval_db(db)
+    with tempfile.TemporaryDirectory(prefix="dedup-news-events-") as scratch:
+        rows = _run(evaluate_news.build_news_events_corpus, folder, Path(scratch))
+        _scan(Path(scratch), path, True)
+    _emit(evaluate_news.news_events_report(store.open_db(path, create=False), rows))
 
 
 @bench_app.command("scan")

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from .models import Cluster, Document, Link
+from .models import Cluster, Document, Link, LinkRelation
 
 
 def rank_key(doc: Document) -> tuple:
@@ -20,7 +20,7 @@ def rank_key(doc: Document) -> tuple:
 
 
 def group(links: Iterable[Link], shared: Mapping[tuple[str, str], np.ndarray], *, min_overlap: float) -> list[frozenset[str]]:
-    """Merge linked documents into story groups.
+    """Merge documents joined by copy links into story groups (reuse links join nothing).
 
     Links are taken strongest first. Each group remembers its story: the shingles its links
     share. A link joins two groups only when at least ``min_overlap`` of what it shares is
@@ -32,7 +32,10 @@ def group(links: Iterable[Link], shared: Mapping[tuple[str, str], np.ndarray], *
     the story of one of its parts through their own links. ``shared`` maps
     ``(source_id, copy_id)`` to the link's shared shingle hashes. Groups of one are dropped.
     """
-    ordered = sorted(links, key=lambda l: (-l.jaccard, -l.containment, l.source_id, l.copy_id))
+    ordered = sorted(
+        (l for l in links if l.relation == LinkRelation.COPY),
+        key=lambda l: (-l.jaccard, -l.containment, l.source_id, l.copy_id),
+    )
     mixed = compilations(ordered, shared, max_overlap=1 - min_overlap)
     group_of: dict[str, int] = {}
     members: dict[int, set[str]] = {}
@@ -59,10 +62,12 @@ def group(links: Iterable[Link], shared: Mapping[tuple[str, str], np.ndarray], *
 
 
 def compilations(links: Iterable[Link], shared: Mapping[tuple[str, str], np.ndarray], *, max_overlap: float) -> frozenset[str]:
-    """Documents that carry two stories: two of their links share texts that overlap by at
-    most ``max_overlap`` (of the smaller), each mostly (half or more) of the partner's text."""
+    """Documents that carry two stories: two of their copy links share texts that overlap by
+    at most ``max_overlap`` (of the smaller), each mostly (half or more) of the partner's text."""
     parts: dict[str, list[np.ndarray]] = {}
     for link in links:
+        if link.relation != LinkRelation.COPY:
+            continue
         content = shared[(link.source_id, link.copy_id)]
         for holder, partner_share in ((link.source_id, link.copy_containment), (link.copy_id, link.source_containment)):
             if partner_share >= 0.5:

@@ -32,23 +32,35 @@ class ScanConfig:
     #: a sampled shingle in more documents than this pairs each holder with only a few
     #: representatives, which bounds the work on very common phrases.
     passage_max_df: int = 50
-    #: verification: a copy when this share of the smaller body is shared ...
-    min_containment: float = 0.3
-    #: ... and at least this many unquoted shingles are shared;
-    min_shared: int = 10
-    #: or when a run of reused text this long (unquoted shingles) is found.
-    min_passage: int = 20
-    #: a line shared by this many otherwise different documents is site furniture.
-    furniture_min_docs: int = 3
-    #: documents that share at most this share of their lines are "otherwise different".
-    furniture_max_overlap: float = 0.3
+    #: boilerplate: a shingle carried by this many otherwise unrelated documents (any
+    #: sites) is boilerplate; on one site, two otherwise unrelated pages are enough.
+    boilerplate_min_docs: int = 10
+    #: two documents are related (not "otherwise unrelated") when this share of the
+    #: smaller is in the other (MinHash estimate).
+    boilerplate_max_related: float = 0.4
+    #: a passage: at least this many shared shingles in a run ...
+    min_run: int = 8
+    #: ... of which at least this many lie outside quotations (a quotation alone is no evidence).
+    min_run_unquoted: int = 2
+    #: a copy: runs of at least ``min_copy_run`` shingles cover this share of the smaller
+    #: document ...
+    copy_coverage: float = 0.3
+    min_copy_run: int = 4
+    #: ... with at least this many shingles (a very short text needs a few words).
+    min_copy: int = 15
+    #: a reuse: at least this many shingles in passages (one sentence is about 20).
+    min_reuse: int = 30
     #: files larger than this are recorded as errors, not read.
     max_file_bytes: int = 20_000_000
-    #: a link joins two clusters only when this share of what it shares is already part
-    #: of each cluster's story (stops digests from chaining unrelated stories).
+    #: a copy link joins two clusters only when this share of what it shares is already
+    #: part of each cluster's story (stops digests from chaining unrelated stories).
     cluster_min_overlap: float = 0.5
     #: worker processes for sketching (0 = one per core).
     workers: int = 0
+    #: CSV/TSV/Parquet: read record fields from these columns, as (field, column) pairs
+    #: (``--column text=article_body``); a field given twice takes the first column a file
+    #: has. None: the usual names (text/body/content, title, url, published_at/date, ...).
+    columns: tuple[tuple[str, str], ...] | None = None
 
     def __post_init__(self) -> None:
         checks = [
@@ -58,14 +70,22 @@ class ScanConfig:
             (self.passage_sample >= 1, "passage_sample must be at least 1"),
             (self.passage_min_sampled >= 1, "passage_min_sampled must be at least 1"),
             (self.passage_max_df >= 2, "passage_max_df must be at least 2"),
-            (0.0 < self.min_containment <= 1.0, "min_containment must be in (0, 1]"),
-            (self.min_shared >= 1, "min_shared must be at least 1"),
-            (self.min_passage >= 1, "min_passage must be at least 1"),
-            (self.furniture_min_docs >= 2, "furniture_min_docs must be at least 2"),
-            (0.0 <= self.furniture_max_overlap <= 1.0, "furniture_max_overlap must be in [0, 1]"),
+            (self.boilerplate_min_docs >= 2, "boilerplate_min_docs must be at least 2"),
+            (0.0 < self.boilerplate_max_related <= 1.0, "boilerplate_max_related must be in (0, 1]"),
+            (self.min_run >= 1, "min_run must be at least 1"),
+            (0 <= self.min_run_unquoted <= self.min_run, "min_run_unquoted must be between 0 and min_run"),
+            (1 <= self.min_copy_run <= self.min_run, "min_copy_run must be between 1 and min_run"),
+            (0.0 < self.copy_coverage <= 1.0, "copy_coverage must be in (0, 1]"),
+            (self.min_copy >= 1, "min_copy must be at least 1"),
+            (self.min_reuse >= self.min_copy, "min_reuse must be at least min_copy"),
             (self.max_file_bytes >= 1, "max_file_bytes must be positive"),
             (0.0 < self.cluster_min_overlap <= 1.0, "cluster_min_overlap must be in (0, 1]"),
             (self.workers >= 0, "workers must be 0 (one per core) or more"),
+            (
+                not (bad := [p for p in self.columns or () if not (isinstance(p, (tuple, list)) and len(p) == 2 and p[0] in ("id", "text", "title", "site", "author", "url", "canonical_url", "published_at", "modified_at", "based_on") and isinstance(p[1], str) and p[1].strip())]),
+                f"--column {', '.join('='.join(map(str, p)) if isinstance(p, (tuple, list)) else repr(p) for p in bad)}: expected FIELD=COLUMN, "
+                "FIELD one of text, title, url, published_at, site, author, id, canonical_url, modified_at, based_on",
+            ),
         ]
         for ok, message in checks:
             if not ok:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
 import numpy as np
 
@@ -57,17 +58,24 @@ class SourceFile:
 class Sketch:
     """What detection needs from one document.
 
-    ``shingles`` are the sorted unique hashes of the document body's word shingles;
-    ``unquoted`` the subset that lies outside quotations; ``unquoted_positions`` gives each
-    unquoted shingle's first token position in the body (for finding contiguous runs);
-    ``minhash`` the datasketch MinHash values of ``shingles``.
+    ``shingles`` are the sorted unique hashes of the document's word shingles (after
+    ``sketch.strip``, without boilerplate); ``positions`` gives each one's first token
+    position (for finding contiguous passages); ``quoted`` whether it lies in a quotation
+    there; ``minhash`` the datasketch MinHash values of all the document's shingles.
     """
 
     doc_id: str
     shingles: np.ndarray  # uint32
-    unquoted: np.ndarray  # uint32
-    unquoted_positions: np.ndarray  # int32, aligned with ``unquoted``
+    positions: np.ndarray  # int32, aligned with ``shingles``
+    quoted: np.ndarray  # bool, aligned with ``shingles``
     minhash: np.ndarray
+
+
+class LinkRelation(StrEnum):
+    """What a verified link says about its two documents."""
+
+    COPY = "copy"
+    REUSE = "reuse"
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,9 @@ class Link:
     shared: int
     longest_run: int
     method: str
+    #: ``copy`` (two versions of one story: clusters are made of these) or ``reuse`` (a
+    #: passage of one inside an otherwise different story: never merges clusters)
+    relation: LinkRelation = LinkRelation.COPY
 
     def reversed(self) -> "Link":
         """The same link in the other direction (copy → source)."""

@@ -1,5 +1,5 @@
-"""The only module that knows the stage order: ingest → tokens → furniture → sketch →
-candidates → verify → cluster → provenance → align → store."""
+"""The only module that knows the stage order: ingest → sketch → boilerplate → candidates →
+verify (copy or reuse) → cluster → provenance → align → store."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 
-from . import __version__, align, candidates, cluster, ingest, normalize, provenance, sketch, store, verify
+from . import __version__, align, boilerplate, candidates, cluster, ingest, normalize, provenance, sketch, store, verify
 from .config import ScanConfig
 from .errors import InputError
-from .models import Cluster, Document, InputProblem, Link, Passage
+from .models import Cluster, Document, InputProblem, Link, LinkRelation, Passage
 
 Progress = Callable[[str, int, int], None]
 
@@ -30,7 +30,8 @@ class Detection:
 
     links: list[Link]
     clusters: list[Cluster]
-    furniture_lines: int
+    #: how many distinct shingles were found to be boilerplate
+    boilerplate_shingles: int
     #: cluster id → provenance decision (canonical, confidence, evidence, relations)
     decisions: dict[int, provenance.Decision]
 
@@ -50,23 +51,19 @@ def detect(
     previous: dict[int, frozenset[str]] | None = None,
     progress: Progress | None = None,
 ) -> Detection:
-    """Find verified links and clusters among ``docs`` (a pure function of its inputs)."""
+    """Find verified links (copy or reuse) and clusters among ``docs`` (a pure function of its inputs)."""
     docs = sorted(docs, key=lambda d: d.id)
     by_id = {d.id: d for d in docs}
     workers = config.workers or os.cpu_count() or 1
     if progress:
-        progress("tokenize", 0, len(docs))
-    tokens = _parallel_map(_tokenize_chunk, [d.text for d in docs], workers)
-    furniture = normalize.find_furniture(
-        {d.id: [(key, end - start) for key, start, end in t.lines] for d, t in zip(docs, tokens)},
-        {d.id: d.site for d in docs},
-        min_docs=config.furniture_min_docs,
-        max_overlap=config.furniture_max_overlap,
-    )
-    if progress:
         progress("sketch", 0, len(docs))
-    sketch_chunk = partial(_sketch_chunk, furniture=furniture, config=config)
-    sketches = _parallel_map(sketch_chunk, [(d.id, i) for i, d in enumerate(docs)], workers, shared=tokens)
+    full = _parallel_map(partial(_sketch_chunk, config=config), [(d.id, d.text) for d in docs], workers)
+    found = boilerplate.find_boilerplate(
+        full, [boilerplate.site_of(d) for d in docs],
+        corpus_min_docs=config.boilerplate_min_docs, max_related=config.boilerplate_max_related,
+    )
+    sketches = [sketch.strip(item, found) for item in full]
+    del full
     by_lsh, by_passage = _side_by_side(
         partial(candidates.lsh_pairs, sketches, config), partial(candidates.passage_pairs, sketches, config),
         parallel=workers > 1 and len(docs) >= PARALLEL_MIN_ITEMS,
@@ -77,7 +74,7 @@ def detect(
     for (i, j), figures in zip(pairs, measured):
         if figures is None:
             continue
-        method = "+".join(name for name, found in (("lsh", (i, j) in by_lsh), ("passage", (i, j) in by_passage)) if found)
+        method = "+".join(name for name, hit in (("lsh", (i, j) in by_lsh), ("passage", (i, j) in by_passage)) if hit)
         link = Link(
             source_id=docs[i].id,
             copy_id=docs[j].id,
@@ -88,6 +85,7 @@ def detect(
             shared=figures.shared,
             longest_run=figures.longest_run,
             method=method,
+            relation=figures.relation(config),
         )
         link = cluster.orient(link, by_id)
         links.append(link)
@@ -102,7 +100,7 @@ def detect(
     by_members = dict(elected)
     decisions = {c.id: by_members[frozenset(c.member_ids)] for c in clusters}
     links.sort(key=lambda l: (l.source_id, l.copy_id))
-    return Detection(links=links, clusters=clusters, furniture_lines=len(furniture), decisions=decisions)
+    return Detection(links=links, clusters=clusters, boilerplate_shingles=len(found), decisions=decisions)
 
 
 def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: Progress | None = None) -> ScanResult:
@@ -183,7 +181,8 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
             "n_links": len(detection.links),
             "n_clusters": len(detection.clusters),
             "n_clustered_documents": len(clustered),
-            "n_furniture_lines": detection.furniture_lines,
+            "n_boilerplate_shingles": detection.boilerplate_shingles,
+            "n_reuse_links": sum(l.relation == LinkRelation.REUSE for l in detection.links),
         }
         # Links were oriented by provenance before alignment, so the passages already run
         # source → copy; they refine each copy's relation (verbatim, excerpt, expanded, edited).
@@ -321,24 +320,19 @@ def _decide_chunk(items: list) -> list:
     return [provenance.decide(members, links, docs, compiled=compiled) for members, links, docs, compiled in items]
 
 
-def _tokenize_chunk(texts: list[str]) -> list[normalize.Tokens]:
+def _sketch_chunk(items: list[tuple[str, str]], *, config: ScanConfig) -> list:
     cache = normalize.TokenHashes()
-    return [normalize.tokenize(text, cache) for text in texts]
-
-
-def _sketch_chunk(items: list[tuple[str, int]], *, furniture: frozenset[int], config: ScanConfig) -> list:
-    tokens = _shared_with_workers
     template = sketch.minhash_template(config)
-    return [sketch.sketch(doc_id, tokens[index], furniture, config, template) for doc_id, index in items]
+    return [sketch.sketch(doc_id, normalize.tokenize(text, cache), config, template) for doc_id, text in items]
 
 
 def _verify_chunk(pairs: list[tuple[int, int]], *, config: ScanConfig) -> list:
-    """The measures of each candidate pair that verifies as a copy, None for the others."""
+    """The measures of each candidate pair that is a copy or a reuse, None for the others."""
     sketches = _shared_with_workers
     found = []
     for i, j in pairs:
-        figures = verify.measure(sketches[i], sketches[j])
-        found.append(figures if figures.is_copy(config) else None)
+        figures = verify.measure(sketches[i], sketches[j], config)
+        found.append(figures if figures.relation(config) else None)
     return found
 
 

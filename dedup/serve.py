@@ -99,16 +99,20 @@ TABLES: dict[str, dict] = {
         },
     },
     "links": {
-        "description": "Verified derived-from edges between two documents (source → copy), with the figures that verified them.",
-        "facets": ["method"],
+        "description": (
+            "Verified edges between two documents (source → copy): a copy (two versions of one story; "
+            "clusters are made of these) or a reuse (a passage of one inside an otherwise different story)."
+        ),
+        "facets": ["relation", "method"],
         "columns": {
             "source_id": "The document the text comes from.",
             "copy_id": "The document that re-uses it.",
-            "jaccard": "Jaccard similarity of the two bodies' word shingles: shared / all distinct (0 to 1).",
-            "containment": "Shared shingles as a share of the smaller body: 1.0 when one text is inside the other.",
-            "source_containment": "Share of the source's body found in the copy.",
-            "copy_containment": "Share of the copy's body found in the source.",
-            "shared_shingles": "Number of shared shingles outside quotations.",
+            "relation": "copy (a version of the same story) or reuse (a passage inside another story; never joins clusters).",
+            "jaccard": "Jaccard similarity of the two texts' word shingles after boilerplate: shared / all distinct (0 to 1).",
+            "containment": "Share of the smaller text covered by shared runs of words: 1.0 when one text is inside the other.",
+            "source_containment": "Share of the source's text covered by runs shared with the copy.",
+            "copy_containment": "Share of the copy's text covered by runs shared with the source.",
+            "shared_shingles": "Shingles in shared runs (boilerplate and quotation-only runs left out).",
             "longest_run": "Shared shingles in the longest contiguous shared passage.",
             "method": "How the pair was found: lsh (MinHash similarity), passage (a long shared passage), or both.",
             "scan_id": SCAN_ID,
@@ -188,7 +192,9 @@ TABLES: dict[str, dict] = {
             "n_links": "Verified links.",
             "n_clusters": "Clusters.",
             "n_clustered_documents": "Documents that belong to a cluster.",
-            "n_furniture_lines": "Distinct lines recognised as site furniture (menus, newsletter prompts) and ignored.",
+            "n_furniture_lines": "No longer written (scans before boilerplate was found shingle by shingle).",
+            "n_boilerplate_shingles": "Distinct word shingles found to be boilerplate (site furniture, template lines) and ignored.",
+            "n_reuse_links": "Links that are reuse (a passage inside another story), not copies.",
         },
     },
     "files": {
@@ -285,6 +291,24 @@ TABLES: dict[str, dict] = {
             "n_clustered_documents": "Documents in clusters.",
             "n_errors": "Files or records that could not be used.",
             "config_fingerprint": "Hash of the settings that decide results.",
+        },
+    },
+    "reuse": {
+        "description": "Reuse links: a passage of one document inside an otherwise different story (not copies).",
+        "columns": {
+            "source_id": "The document the passage comes from.",
+            "source_title": "Its title.",
+            "source_site": "Its site.",
+            "reused_in_id": "The document that carries the passage.",
+            "reused_in_title": "Its title.",
+            "reused_in_site": "Its site.",
+            "copy_coverage": "Share of the carrying document's text that comes from the source (after passage alignment).",
+            "source_coverage": "Share of the source's text found in the carrying document (after passage alignment).",
+            "shared_shingles": "Shingles in shared runs.",
+            "longest_run": "Shingles in the longest shared passage.",
+            "n_shared_passages": "Aligned passages that the two share.",
+            "source_path": "The source's file.",
+            "reused_in_path": "The carrying document's file.",
         },
     },
     "scan_errors": {

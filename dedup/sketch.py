@@ -1,13 +1,15 @@
-"""Word shingles and MinHash signatures (datasketch) of document bodies."""
+"""Word shingles and MinHash signatures (datasketch) of documents."""
 
 from __future__ import annotations
 
 import numpy as np
+from dataclasses import replace
+
 from datasketch import MinHash
 
 from .config import ScanConfig
 from .models import Sketch
-from .normalize import Tokens, body_mask
+from .normalize import Tokens
 
 # Odd 64-bit multipliers that mix token hashes into a shingle hash (any fixed odd values work).
 _MIX = np.array(
@@ -40,26 +42,18 @@ def _identity(value):
     return value
 
 
-def sketch(doc_id: str, tokens: Tokens, furniture: frozenset[int], config: ScanConfig, template: MinHash) -> Sketch:
-    """Shingle a document's body (furniture removed) and compute its MinHash signature."""
-    mask = body_mask(tokens, furniture)
-    body = tokens.hashes[mask]
-    quoted = tokens.quoted[mask]
+def sketch(doc_id: str, tokens: Tokens, config: ScanConfig, template: MinHash) -> Sketch:
+    """Shingle a document's text and compute its MinHash signature.
+
+    A shingle counts as quoted when any of its words is inside a quotation; each unique
+    shingle keeps its first position (for finding contiguous passages).
+    """
     size = config.shingle_size
-    shingles = shingle_hashes(body, size)
-    if len(shingles):
-        # A shingle counts as quoted when any of its words is inside a quotation.
-        width = min(size, len(body))
-        in_quote = np.zeros(len(shingles), dtype=bool)
-        for offset in range(width):
-            in_quote |= quoted[offset : offset + len(shingles)]
-        positions = np.arange(len(shingles), dtype=np.int32)
-        free, first = np.unique(shingles[~in_quote], return_index=True)
-        free_positions = positions[~in_quote][first]
-    else:
-        free = np.zeros(0, dtype=np.uint32)
-        free_positions = np.zeros(0, dtype=np.int32)
-    unique = np.unique(shingles)
+    shingles = shingle_hashes(tokens.hashes, size)
+    in_quote = np.zeros(len(shingles), dtype=bool)
+    for offset in range(min(size, len(tokens.hashes))):
+        in_quote |= tokens.quoted[offset : offset + len(shingles)]
+    unique, first = np.unique(shingles, return_index=True)
     signature = MinHash(
         num_perm=config.num_perm, hashfunc=_identity, permutations=template.permutations, scheme=template.scheme
     )
@@ -70,7 +64,15 @@ def sketch(doc_id: str, tokens: Tokens, furniture: frozenset[int], config: ScanC
     return Sketch(
         doc_id=doc_id,
         shingles=unique,
-        unquoted=free,
-        unquoted_positions=free_positions,
+        positions=first.astype(np.int32),
+        quoted=in_quote[first],
         minhash=signature.hashvalues,
     )
+
+
+def strip(item: Sketch, boilerplate: np.ndarray) -> Sketch:
+    """The sketch without its boilerplate shingles (the signature is left as it is)."""
+    if len(boilerplate) == 0:
+        return item
+    keep = ~np.isin(item.shingles, boilerplate, assume_unique=True)
+    return replace(item, shingles=item.shingles[keep], positions=item.positions[keep], quoted=item.quoted[keep])

@@ -242,6 +242,32 @@ def m005_document_dates(db: Database) -> None:
     db["documents"].add_column("based_on", str)  # JSON-LD isBasedOn: the URL of the original
 
 
+@MIGRATIONS()
+def m006_relations(db: Database) -> None:
+    """Copy versus reuse: each link's relation, and the boilerplate and reuse counts of a scan.
+
+    ``links.relation`` is ``copy`` (two versions of one story; clusters are made of these)
+    or ``reuse`` (a passage of one inside an otherwise different story). Links made before
+    this migration were all copies. ``scans.n_furniture_lines`` is no longer written.
+    """
+    db["links"].add_column("relation", str, not_null_default="copy")
+    db["links"].create_index(["relation"], find_unique_name=True)
+    db["scans"].add_column("n_boilerplate_shingles", int)
+    db["scans"].add_column("n_reuse_links", int)
+    db.create_view(
+        "reuse",
+        """SELECT l.source_id, s.title AS source_title, s.site AS source_site, l.copy_id AS reused_in_id,
+                  c.title AS reused_in_title, c.site AS reused_in_site, l.copy_coverage, l.source_coverage,
+                  l.shared_shingles, l.longest_run,
+                  (SELECT COUNT(*) FROM passages p WHERE p.source_id = l.source_id AND p.copy_id = l.copy_id
+                       AND p.kind IN ('same', 'changed')) AS n_shared_passages,
+                  s.path AS source_path, c.path AS reused_in_path
+           FROM links l JOIN documents s ON s.id = l.source_id JOIN documents c ON c.id = l.copy_id
+           WHERE l.relation = 'reuse'
+           ORDER BY l.copy_coverage DESC, s.path, c.path""",
+    )
+
+
 def open_db(path: Path | str, *, create: bool = True) -> Database:
     """Open (and migrate) the database at ``path``; with ``create=False`` it must exist."""
     path = Path(path)
@@ -394,7 +420,7 @@ def save_results(
                     "source_id": l.source_id, "copy_id": l.copy_id, "jaccard": round(l.jaccard, 4),
                     "containment": round(l.containment, 4), "source_containment": round(l.source_containment, 4),
                     "copy_containment": round(l.copy_containment, 4), "shared_shingles": l.shared,
-                    "longest_run": l.longest_run, "method": l.method, "scan_id": scan_id,
+                    "longest_run": l.longest_run, "method": l.method, "relation": str(l.relation), "scan_id": scan_id,
                 }
                 for l in links
             ),
@@ -528,7 +554,9 @@ def list_clusters(db: Database) -> list[dict]:
 
 def cluster_detail(db: Database, cluster_id: int) -> dict:
     """A cluster with its members (role, similarity, containment, provenance, metadata),
-    its provenance evidence and the history of its canonical (``changes``)."""
+    its provenance evidence, the history of its canonical (``changes``) and the reuse links
+    that touch its members (``reuse``: passages of a member inside other stories, or of
+    other stories inside a member; they never make a document a member)."""
     rows = _rows(db, "SELECT * FROM clusters WHERE id = ?", [cluster_id])
     if not rows:
         raise NotFoundError(f"no cluster {cluster_id}: `dedup clusters` lists the clusters")
@@ -552,9 +580,22 @@ def cluster_detail(db: Database, cluster_id: int) -> dict:
         "SELECT scan_id, change, old_canonical_id, new_canonical_id, detail FROM cluster_changes WHERE cluster_id = ? ORDER BY id",
         [cluster_id],
     )
+    reuse = _rows(
+        db,
+        """
+        SELECT l.source_id, s.path AS source_path, s.title AS source_title, l.copy_id, c.path AS copy_path,
+               c.title AS copy_title, l.source_containment, l.copy_containment, l.shared_shingles, l.longest_run
+        FROM links l JOIN documents s ON s.id = l.source_id JOIN documents c ON c.id = l.copy_id
+        WHERE l.relation = 'reuse' AND (
+            l.source_id IN (SELECT document_id FROM cluster_members WHERE cluster_id = ?)
+            OR l.copy_id IN (SELECT document_id FROM cluster_members WHERE cluster_id = ?))
+        ORDER BY l.copy_containment DESC, s.path, c.path
+        """,
+        [cluster_id, cluster_id],
+    )
     cluster = dict(rows[0])
     cluster["alternatives"] = json.loads(cluster["alternatives"]) if cluster.get("alternatives") else []
-    return {**cluster, "members": members, "evidence": evidence, "changes": changes}
+    return {**cluster, "members": members, "evidence": evidence, "changes": changes, "reuse": reuse}
 
 
 def _rows(db: Database, sql: str, params: list | None = None) -> list[dict]:

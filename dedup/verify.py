@@ -1,4 +1,24 @@
-"""Exact verification of candidate pairs on their bodies' shingles."""
+"""Exact verification of candidate pairs, and whether a pair is a copy, a reuse, or neither.
+
+Measured on the two documents' shingles after boilerplate (``sketch.strip``). Shared
+shingles are grouped into runs that follow each other in both documents with small gaps
+(a few edited words do not break a run). A run counts only when it is not a quotation
+alone (outlets quote the same statement word for word): quoted words count when the run
+also shares surrounding text. Two lengths of run matter:
+
+* **copy**: runs of at least ``min_copy_run`` shingles cover at least ``copy_coverage`` of
+  the smaller document: a version of the same story (verbatim, an excerpt, an edited or
+  expanded version). Short runs count here because a rewritten copy keeps many short runs
+  spread over the whole text, while reports of one event written independently share a
+  few names and phrases. When the runs cover less than that of the larger document too,
+  the smaller must be its lead (an excerpt starts where the story starts): a short text
+  found deeper inside a long one is one item of a digest, a running file or a live blog,
+  a reuse;
+* **reuse**: not a copy, but at least ``min_reuse`` shingles in passages, runs of at least
+  ``min_run`` (more than one sentence of text: two paragraphs of wire background in another
+  story, one item of a digest);
+* otherwise nothing: one shared sentence or a shared quotation is neither.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +27,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from .config import ScanConfig
-from .models import Sketch
+from .models import LinkRelation, Sketch
 
 # Shared shingles whose positions are at most this many tokens apart belong to one passage
 # (lets a run survive a few edited words).
 RUN_GAP = 8
+# An excerpt is the lead of the text it comes from: its shared runs start in this first share
+# of the larger document. A short text found further inside a much longer one is one item
+# of a digest or running file.
+LEAD_SHARE = 0.2
 
 
 @dataclass(frozen=True, eq=False)
@@ -19,43 +43,76 @@ class Measures:
     """Similarity figures of one pair (a = first document, b = second)."""
 
     jaccard: float
-    containment: float  # shared share of the smaller body
-    a_containment: float  # share of a's body found in b
-    b_containment: float  # share of b's body found in a
-    shared: int  # shared unquoted shingles
-    longest_run: int  # shared unquoted shingles in the longest contiguous passage
-    shared_shingles: np.ndarray  # the shared unquoted shingle hashes
+    containment: float  # share of the smaller document covered by shared runs
+    a_containment: float  # share of a covered by runs shared with b
+    b_containment: float  # share of b covered by runs shared with a
+    shared: int  # shingles in shared runs of at least ``min_copy_run``
+    in_passages: int  # shingles in shared passages (runs of at least ``min_run``)
+    longest_run: int  # shingles in the longest shared passage
+    larger_start: float  # where the shared runs start in the larger document (0 = its beginning, 1 = its end)
+    shared_shingles: np.ndarray  # the hashes of the shingles in shared runs
 
-    def is_copy(self, config: ScanConfig) -> bool:
-        """The acceptance rule: most of one body is in the other, or a long passage is shared."""
-        whole = self.containment >= config.min_containment and self.shared >= config.min_shared
-        return whole or self.longest_run >= config.min_passage
+    def relation(self, config: ScanConfig) -> LinkRelation | None:
+        """Copy, reuse, or None (see the module doc)."""
+        larger = min(self.a_containment, self.b_containment)
+        item_inside = larger < config.copy_coverage and self.larger_start > LEAD_SHARE
+        if self.shared >= config.min_copy and self.containment >= config.copy_coverage and not item_inside:
+            return LinkRelation.COPY
+        if self.in_passages >= config.min_reuse:
+            return LinkRelation.REUSE
+        return None
 
 
-def measure(a: Sketch, b: Sketch) -> Measures:
-    """Compare two sketches exactly (Jaccard and containment on unquoted shingles)."""
-    all_shared = len(np.intersect1d(a.shingles, b.shingles, assume_unique=True))
-    union = len(a.shingles) + len(b.shingles) - all_shared
-    shared, a_index, b_index = np.intersect1d(a.unquoted, b.unquoted, assume_unique=True, return_indices=True)
-    count = len(shared)
-    a_size, b_size = len(a.unquoted), len(b.unquoted)
-    run = min(_longest_run(a.unquoted_positions[a_index]), _longest_run(b.unquoted_positions[b_index]))
+def measure(a: Sketch, b: Sketch, config: ScanConfig) -> Measures:
+    """Compare two (boilerplate-free) sketches exactly."""
+    shared, a_index, b_index = np.intersect1d(a.shingles, b.shingles, assume_unique=True, return_indices=True)
+    union = len(a.shingles) + len(b.shingles) - len(shared)
+    quoted = a.quoted[a_index] | b.quoted[b_index]
+    a_positions, b_positions = a.positions[a_index], b.positions[b_index]
+
+    def counted(min_run: int) -> np.ndarray:
+        # A run in one document may be scattered in the other: keep what both agree on.
+        return _in_passages(a_positions, quoted, min_run, config) & _in_passages(b_positions, quoted, min_run, config)
+
+    covered = counted(config.min_copy_run)
+    passages = counted(config.min_run)
+    runs = _runs(a_positions[passages])
+    count = int(covered.sum())
+    a_size, b_size = len(a.shingles), len(b.shingles)
+    larger, larger_positions = (a, a_positions) if a_size >= b_size else (b, b_positions)
+    end = int(larger.positions.max()) if len(larger.positions) else 0
+    start = int(larger_positions[covered].min()) / end if covered.any() and end else 0.0
     return Measures(
-        jaccard=all_shared / union if union else 0.0,
+        jaccard=len(shared) / union if union else 0.0,
         containment=count / min(a_size, b_size) if min(a_size, b_size) else 0.0,
         a_containment=count / a_size if a_size else 0.0,
         b_containment=count / b_size if b_size else 0.0,
         shared=count,
-        longest_run=run,
-        shared_shingles=shared,
+        in_passages=int(passages.sum()),
+        longest_run=int(runs.max()) if len(runs) else 0,
+        larger_start=start,
+        shared_shingles=shared[covered],
     )
 
 
-def _longest_run(positions: np.ndarray) -> int:
-    """The largest number of positions that follow each other with gaps of at most RUN_GAP."""
+def _in_passages(positions: np.ndarray, quoted: np.ndarray, min_run: int, config: ScanConfig) -> np.ndarray:
+    """Which shared shingles (at ``positions`` in one document) belong to a passage that counts."""
+    keep = np.zeros(len(positions), dtype=bool)
     if len(positions) == 0:
-        return 0
+        return keep
+    order = np.argsort(positions, kind="stable")
+    ordered = positions[order]
+    run_of = np.concatenate(([0], np.cumsum(np.diff(ordered) > RUN_GAP)))
+    lengths = np.bincount(run_of)
+    free = np.bincount(run_of, weights=~quoted[order])
+    counts = (lengths >= min_run) & (free >= min(config.min_run_unquoted, min_run))
+    keep[order] = counts[run_of]
+    return keep
+
+
+def _runs(positions: np.ndarray) -> np.ndarray:
+    """The lengths of the runs of ``positions`` (gaps of at most RUN_GAP)."""
     ordered = np.sort(positions)
     breaks = np.flatnonzero(np.diff(ordered) > RUN_GAP)
     edges = np.concatenate(([0], breaks + 1, [len(ordered)]))
-    return int(np.diff(edges).max())
+    return np.diff(edges)

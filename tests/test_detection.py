@@ -1,4 +1,4 @@
-"""Detection stages: tokens and quotations, furniture, shingles, candidates, verification, clustering."""
+"""Detection stages: tokens and quotations, shingles, candidates, verification (copy or reuse), clustering."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ from conftest import article_body, seed_path
 
 from dedup import candidates, cluster, normalize, sketch, verify
 from dedup.config import ScanConfig
-from dedup.models import Link
+from dedup.models import Link, LinkRelation
 
 CONFIG = ScanConfig()
 TEMPLATE = sketch.minhash_template(CONFIG)
 
 
-def make_sketch(doc_id: str, text: str, furniture: frozenset[int] = frozenset()):
-    return sketch.sketch(doc_id, normalize.tokenize(text), furniture, CONFIG, TEMPLATE)
+def make_sketch(doc_id: str, text: str):
+    return sketch.sketch(doc_id, normalize.tokenize(text), CONFIG, TEMPLATE)
 
 
 def test_curly_and_straight_quotes_give_the_same_tokens():
@@ -22,34 +22,16 @@ def test_curly_and_straight_quotes_give_the_same_tokens():
     curly = normalize.tokenize("He said “that’s super good” – really.")
     assert np.array_equal(straight.hashes, curly.hashes)
     assert straight.quoted.tolist() == curly.quoted.tolist() == [False, False, True, True, True, True, False]
-    assert straight.lines[0][0] == curly.lines[0][0]
 
 
-def test_an_unbalanced_quote_does_not_swallow_the_next_line():
-    tokens = normalize.tokenize('An "open quote\nnext line "closed here" end')
+def test_an_unbalanced_quote_does_not_swallow_the_next_paragraph():
+    tokens = normalize.tokenize('An "open quote\n\nnext line "closed here" end')
     assert tokens.quoted.tolist() == [False, False, False, False, False, True, True, False]
 
 
-def test_lines_shared_by_otherwise_different_documents_are_furniture():
-    chrome = "Sign up for the newsletter and get the latest race content direct to your inbox"
-    blurb = next(line for line in seed_path("001").read_text().splitlines() if "biggest road races in Asia. This" in line)
-    bodies = [article_body(seed_path(p).read_text()) for p in ("000", "002")] + [blurb]
-    lines = {f"d{i}": [(k, e - s) for k, s, e in normalize.tokenize(f"{b}\n{chrome}").lines] for i, b in enumerate(bodies)}
-    chrome_key = normalize.tokenize(chrome).lines[0][0]
-    found = normalize.find_furniture(lines, {}, min_docs=3, max_overlap=0.3)
-    assert found == {chrome_key}
-    # Two documents are not enough without a common site ...
-    two = {k: v for k, v in lines.items() if k != "d2"}
-    assert normalize.find_furniture(two, {}, min_docs=3, max_overlap=0.3) == frozenset()
-    # ... but are when both come from the same site.
-    assert normalize.find_furniture(two, {"d0": "Cyclingnews", "d1": "Cyclingnews"}, min_docs=3, max_overlap=0.3) == {chrome_key}
-
-
-def test_syndicated_paragraphs_are_never_furniture():
-    body = article_body(seed_path("000").read_text())
-    keys = [(k, e - s) for k, s, e in normalize.tokenize(body).lines]
-    lines = {f"copy{i}": keys + [(1000 + i, 40)] for i in range(5)}
-    assert normalize.find_furniture(lines, {}, min_docs=3, max_overlap=0.3) == frozenset()
+def test_wire_quotations_across_hard_wrapped_lines_are_found():
+    tokens = normalize.tokenize("She said: ``It did worry me. I did\ngo to the doctors.''<\nShe left.")
+    assert tokens.quoted.tolist() == [False, False] + [True] * 10 + [False, False]
 
 
 def test_shingle_hashes_are_deterministic_and_order_sensitive():
@@ -60,23 +42,23 @@ def test_shingle_hashes_are_deterministic_and_order_sensitive():
     assert len(sketch.shingle_hashes(a[:2], 3)) == 1  # short texts still get one shingle
 
 
-def test_quoted_text_is_not_evidence_of_copying():
+def test_a_shared_quotation_alone_is_not_evidence_of_copying():
     quote = '"We finish the season super well and that is super good for the winter and for the whole team," said Martinez.'
     a = make_sketch("a", f"Martinez won in Japan after a long attack on the final climb. {quote}")
     b = make_sketch("b", f"A different report about the rider's season and his plans. {quote}")
-    figures = verify.measure(a, b)
+    figures = verify.measure(a, b, CONFIG)
     assert figures.jaccard > 0  # the quotation itself is shared ...
     assert figures.shared == 0  # ... but does not count
-    assert not figures.is_copy(CONFIG)
+    assert figures.relation(CONFIG) is None
 
 
-def test_seed_pair_verifies_and_the_2012_report_does_not():
+def test_seed_pair_is_a_copy_and_the_2012_report_is_nothing():
     original, copy, other = (make_sketch(p, seed_path(p).read_text()) for p in ("000", "001", "002"))
-    pair = verify.measure(original, copy)
-    assert pair.is_copy(CONFIG)
+    pair = verify.measure(original, copy, CONFIG)
+    assert pair.relation(CONFIG) == LinkRelation.COPY
     assert pair.containment > 0.6 and pair.longest_run > 100
-    assert not verify.measure(original, other).is_copy(CONFIG)
-    assert not verify.measure(copy, other).is_copy(CONFIG)
+    assert verify.measure(original, other, CONFIG).relation(CONFIG) is None
+    assert verify.measure(copy, other, CONFIG).relation(CONFIG) is None
 
 
 def test_excerpt_is_a_candidate_and_a_copy():
@@ -84,18 +66,36 @@ def test_excerpt_is_a_candidate_and_a_copy():
     excerpt = " ".join(body.split()[:110])
     sketches = [make_sketch("full", body), make_sketch("excerpt", f"From our partners\n{excerpt} …\nRead more")]
     assert (0, 1) in candidates.passage_pairs(sketches, CONFIG)
-    figures = verify.measure(*sketches)
-    assert figures.b_containment > 0.9 and figures.is_copy(CONFIG)
+    figures = verify.measure(*sketches, CONFIG)
+    assert figures.b_containment > 0.9 and figures.relation(CONFIG) == LinkRelation.COPY
 
 
-def test_partial_reuse_inside_a_different_text_is_found():
+def test_partial_reuse_inside_a_different_text_is_reuse_not_a_copy():
     wire = " ".join(article_body(seed_path("000").read_text()).split()[60:160])
     host = article_body(seed_path("002").read_text())
     sketches = [make_sketch("wire", article_body(seed_path("000").read_text())), make_sketch("host", f"{host}\n{wire}\n{host[:300]}")]
     assert (0, 1) in candidates.passage_pairs(sketches, CONFIG)
-    figures = verify.measure(*sketches)
-    assert figures.containment < CONFIG.min_containment  # not a whole-document copy ...
-    assert figures.longest_run >= CONFIG.min_passage and figures.is_copy(CONFIG)  # ... but a reused passage
+    figures = verify.measure(*sketches, CONFIG)
+    assert figures.containment < CONFIG.copy_coverage  # not a version of the story ...
+    assert figures.in_passages >= CONFIG.min_reuse and figures.relation(CONFIG) == LinkRelation.REUSE  # ... but reused
+
+
+def test_one_shared_sentence_is_neither_copy_nor_reuse():
+    sentence = "The rider attacked on the last climb of the day and held a lead of twelve seconds to the line"
+    a = make_sketch("a", article_body(seed_path("000").read_text()) + "\n" + sentence)
+    b = make_sketch("b", article_body(seed_path("002").read_text()) + "\n" + sentence)
+    figures = verify.measure(a, b, CONFIG)
+    assert figures.longest_run >= 15  # the sentence is found as one passage ...
+    assert figures.relation(CONFIG) is None  # ... and is not enough for any link
+
+
+def test_an_item_deep_inside_a_long_text_is_reuse():
+    item = " ".join(article_body(seed_path("000").read_text()).split()[:120])
+    other = article_body(seed_path("002").read_text())
+    digest = f"{other}\n{other[::-1]}\n{item}"
+    figures = verify.measure(make_sketch("item", item), make_sketch("digest", digest), CONFIG)
+    assert figures.containment > 0.9 and figures.larger_start > verify.LEAD_SHARE
+    assert figures.relation(CONFIG) == LinkRelation.REUSE
 
 
 def test_lsh_finds_near_duplicates_only():
@@ -104,8 +104,13 @@ def test_lsh_finds_near_duplicates_only():
     assert (0, 1) in pairs and (0, 2) not in pairs and (1, 2) not in pairs
 
 
-def link(a: str, b: str, jaccard: float = 0.9) -> Link:
-    return Link(a, b, jaccard, 0.9, 0.9, 0.9, 100, 100, "lsh")
+def link(a: str, b: str, jaccard: float = 0.9, relation: LinkRelation = LinkRelation.COPY) -> Link:
+    return Link(a, b, jaccard, 0.9, 0.9, 0.9, 100, 100, "lsh", relation)
+
+
+def test_reuse_links_never_make_clusters():
+    links = [link("x", "y", relation=LinkRelation.REUSE)]
+    assert cluster.group(links, {("x", "y"): np.arange(50, dtype=np.uint32)}, min_overlap=0.5) == []
 
 
 def test_a_digest_does_not_chain_two_unrelated_stories():
@@ -142,3 +147,29 @@ def test_copies_of_different_parts_of_one_source_meet_in_its_story():
 
 def test_no_link_no_cluster():
     assert cluster.group([], {}, min_overlap=0.5) == []
+
+
+COURT = [
+    'Prosecutor Jane Hill told the jury at Leeds Crown Court: "He waited outside the house for two hours before he broke the kitchen window and climbed inside."',
+    'The court heard that the defendant, a 34-year-old builder from Bradford, had been drinking all afternoon.',
+    'Ms Hill said: "When the owner came downstairs he was struck twice with a metal bar and left bleeding on the floor of his own kitchen."',
+    'The defendant denies aggravated burglary and grievous bodily harm. The trial continues on Monday.',
+]
+
+
+def test_a_court_report_copied_with_its_quotations_is_a_copy():
+    wire = make_sketch("wire", "\n".join(COURT))
+    paper = make_sketch("paper", "BURGLAR IN BAR ATTACK\n" + "\n".join(COURT[:3]))
+    figures = verify.measure(wire, paper, CONFIG)
+    assert figures.b_containment > 0.8 and figures.relation(CONFIG) == LinkRelation.COPY
+
+
+def test_an_independent_report_quoting_the_same_words_is_not_linked():
+    quote = '"When the owner came downstairs he was struck twice with a metal bar and left bleeding on the floor of his own kitchen."'
+    wire = make_sketch("wire", "\n".join(COURT))
+    other = make_sketch(
+        "other",
+        "A Bradford man went on trial yesterday accused of attacking a homeowner during a break-in.\n"
+        f"Jurors were told by the Crown: {quote}\nThe hearing was adjourned until next week.",
+    )
+    assert verify.measure(wire, other, CONFIG).relation(CONFIG) is None

@@ -164,7 +164,8 @@ def test_site_furniture_does_not_cluster_different_articles(tmp_path: Path, db_p
         text = f"{chrome_top}\n{article_body(seed_path(source).read_text())}\n{chrome_bottom}\n"
         (folder / name).write_text(json.dumps({"text": text, "site": "Cyclingnews"}))
     result = scan(folder, db_path)
-    assert result.summary["n_clusters"] == 0 and result.summary["n_furniture_lines"] >= 2
+    assert result.summary["n_clusters"] == 0 and result.summary["n_links"] == 0
+    assert result.summary["n_boilerplate_shingles"] >= 20
 
 
 def test_a_digest_of_two_stories_does_not_join_them(seed_corpus: Path, db_path: Path):
@@ -224,3 +225,54 @@ def test_workers_do_not_change_results(tmp_path: Path, monkeypatch):
     one = snapshot(tmp_path / "one.db")
     assert len(one["clusters"]) == pipeline.PARALLEL_MIN_ITEMS // 10
     assert one == snapshot(tmp_path / "two.db")
+
+
+BIO = (
+    "{name} is a senior correspondent at Cyclingnews, covering racing, business and the economy of the sport. "
+    "Before joining Cyclingnews in {year}, {name} reported for regional papers and wrote two books about the Tour."
+)
+
+
+def test_author_bios_built_from_a_template_are_furniture(tmp_path: Path, db_path: Path):
+    """Different articles of one site, each ending with its author's templated bio, stay apart,
+    while a copy of one of them on another site is still found."""
+    base = [article_body(seed_path(p).read_text()) for p in ("000", "002")]
+    paragraphs = [p for body in base for p in body.splitlines()]
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    names = ["Simone Giuliani", "Daniel Ostanek", "Stephen Farrand", "Laura Weislo"]
+    for number, name in enumerate(names):
+        story = "\n".join(paragraphs[number::len(names)])
+        bio = BIO.format(name=name, year=2015 + number)
+        record = {"text": f"{story}\n{bio}", "site": "Cyclingnews", "title": f"Story {number}"}
+        (folder / f"story{number}.json").write_text(json.dumps(record))
+    syndicated = json.loads((folder / "story0.json").read_text())
+    (folder / "copy.json").write_text(json.dumps({**syndicated, "site": "Other Wire"}))
+    scan(folder, db_path)
+    db = sqlite_utils.Database(db_path)
+    titles = {row["id"]: row["path"] for row in db["documents"].rows}
+    pairs = {frozenset((titles[l["source_id"]], titles[l["copy_id"]])) for l in db["links"].rows}
+    assert pairs == {frozenset(("story0.json", "copy.json"))}
+    assert [row["relation"] for row in db["links"].rows] == ["copy"]
+
+
+def test_a_running_file_of_two_stories_chains_nothing(tmp_path: Path, db_path: Path):
+    """A running file carrying the leads of two stories: each story keeps its own cluster
+    (with its copy); the running file is linked to both and joins at most one."""
+    first, second = (article_body(seed_path(p).read_text()) for p in ("000", "002"))
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    for name, text in (("a.txt", first), ("a-copy.txt", first), ("b.txt", second), ("b-copy.txt", second)):
+        (folder / name).write_text(text)
+    items = [" ".join(body.split()[:150]) for body in (first, second)]
+    (folder / "latest.txt").write_text("The Latest: cycling\n" + "\n".join(items) + "\n")
+    scan(folder, db_path)
+    db = sqlite_utils.Database(db_path)
+    path = {row["id"]: row["path"] for row in db["documents"].rows}
+    members = {}
+    for row in db["cluster_members"].rows:
+        members.setdefault(row["cluster_id"], set()).add(path[row["document_id"]])
+    assert {"a.txt", "a-copy.txt"} in [m - {"latest.txt"} for m in members.values()]
+    assert not any({"a.txt", "b.txt"} <= m for m in members.values())
+    linked = {frozenset((path[l["source_id"]], path[l["copy_id"]])) for l in db["links"].rows}
+    assert {frozenset(("a.txt", "latest.txt")), frozenset(("b.txt", "latest.txt"))} <= linked

@@ -1,0 +1,152 @@
+"""Boilerplate at the shingle level: text that recurs across documents that are otherwise unrelated.
+
+Site furniture (navigation, newsletter prompts, author bios built from a template, photo
+credits, "Most read" lists) recurs on many pages of one site, and a few generic lines recur
+on pages of many sites. Neither is evidence that two articles carry the same story. A
+syndicated passage recurs too, but in documents that share most of their other text, so
+the rule looks at the documents that carry a shingle, not only at how many there are:
+
+* **site furniture**: every carrier comes from one site and the carriers are otherwise
+  unrelated (two are enough), and
+* **corpus boilerplate**: at least ``corpus_min_docs`` documents carry it, from any sites,
+  and they are otherwise unrelated (compare passim's max-df filter and TextPAIR's banality).
+
+"Otherwise unrelated" is measured on up to three pairs: the carrier with the most shingles
+(the likeliest full version of a story, to which every excerpt of it is related) with the
+first, middle and last other carriers in document order. A pair is related when the MinHash
+estimate of the share of the smaller document found in the other reaches ``max_related``;
+the shingle is boilerplate when most sampled pairs are unrelated. A
+template line with a varying name ("NAME is a senior correspondent at SITE…") is caught
+shingle by shingle: its fixed words recur on every page, its varying words on the pages of
+one author.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import PurePosixPath
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from .models import Document, Sketch
+
+_HOST = re.compile(r"(?:[a-z0-9-]+\.)+[a-z]{2,}", re.IGNORECASE)
+_SECOND_LEVEL = frozenset({"co", "com", "net", "org", "gov", "ac", "edu", "ne", "or", "go"})
+# Pairs of carriers compared per shingle at a time (bounds the memory of the comparison).
+_CHUNK = 65_536
+
+
+def site_of(doc: Document) -> str | None:
+    """The site a document comes from: its metadata, else its URL's host, else its folder.
+
+    ``site`` metadata (og:site_name, a JSON/CSV field) wins; then the registered domain of its
+    canonical URL or URL; a file without either takes the folder it sits in, relative to the
+    scan root (a folder named after a host counts as that host's domain). A file directly in
+    the scan root has no site.
+    """
+    if doc.site and doc.site.strip():
+        return doc.site.strip().casefold()
+    for url in (doc.canonical_url, doc.url):
+        host = urlsplit(url).hostname if url else None
+        if host:
+            return registered_domain(host)
+    folder = PurePosixPath(doc.path).parent
+    if folder.name == "":
+        return None
+    # A folder named after a host (a crawl saved by host) is that host's site.
+    return registered_domain(folder.name) if _HOST.fullmatch(folder.name) else f"folder:{folder.as_posix()}"
+
+
+def registered_domain(host: str) -> str:
+    """The part of a host name that one publisher owns: ``travel.timesonline.co.uk`` →
+    ``timesonline.co.uk``, ``www.example.com`` → ``example.com`` (a heuristic: a two-letter
+    country code after a short generic label such as ``co`` or ``com`` keeps three labels)."""
+    labels = host.casefold().rstrip(".").split(".")
+    keep = 3 if len(labels) >= 3 and len(labels[-1]) == 2 and labels[-2] in _SECOND_LEVEL else 2
+    return ".".join(labels[-keep:])
+
+
+def find_boilerplate(
+    sketches: Sequence[Sketch],
+    sites: Sequence[str | None],
+    *,
+    corpus_min_docs: int,
+    max_related: float,
+) -> np.ndarray:
+    """The sorted shingle hashes that are boilerplate among ``sketches`` (see the module doc).
+
+    ``sites`` gives each sketch's site (None when unknown).
+    """
+    if not sketches:
+        return np.zeros(0, dtype=np.uint32)
+    hashes = np.concatenate([s.shingles for s in sketches])
+    owners = np.repeat(np.arange(len(sketches), dtype=np.int64), [len(s.shingles) for s in sketches])
+    if len(hashes) == 0:
+        return np.zeros(0, dtype=np.uint32)
+    order = np.lexsort((owners, hashes))
+    hashes, owners = hashes[order], owners[order]
+    boundaries = np.flatnonzero(np.diff(hashes)) + 1
+    starts = np.concatenate(([0], boundaries))
+    sizes = np.diff(np.concatenate((starts, [len(hashes)])))
+
+    codes = _site_codes(sites)[owners]
+    one_site = (np.minimum.reduceat(codes, starts) == np.maximum.reduceat(codes, starts)) & (codes[starts] >= 0)
+    candidate = (sizes >= 2) & (one_site | (sizes >= corpus_min_docs))
+    starts, sizes = starts[candidate], sizes[candidate]
+    if len(starts) == 0:
+        return np.zeros(0, dtype=np.uint32)
+    # The carrier with the most shingles is the likeliest full version of a story: every
+    # excerpt of it is related to it, while pages that share furniture are related to nothing.
+    counts = np.array([len(s.shingles) for s in sketches], dtype=np.int64)
+    hub = _largest(owners, counts, starts, sizes)
+    first, middle, last = owners[starts], owners[starts + sizes // 2], owners[starts + sizes - 1]
+    others = [np.where(first == hub, owners[starts + 1], first), middle, np.where(last == hub, owners[starts + sizes - 2], last)]
+    others[1] = np.where(others[1] == hub, np.where(hub == first, last, first), others[1])
+    pairs = np.concatenate([np.stack([hub, other], 1) for other in others])
+    unrelated = ~_related(pairs, sketches, max_related).reshape(3, -1)
+    # Two carriers give one distinct pair (all three samples are the same pair).
+    votes = unrelated.sum(axis=0)
+    furniture = np.where(sizes == 2, unrelated[0], votes >= 2)
+    return np.sort(hashes[starts[furniture]])
+
+
+def _largest(owners: np.ndarray, counts: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Per group of carriers (``owners[start:start + size]``), the one with the most shingles
+    (the first such in document order on a tie)."""
+    group = np.repeat(np.arange(len(starts)), sizes)
+    spans = np.concatenate([np.arange(st, st + n) for st, n in zip(starts, sizes)]) if len(starts) else np.zeros(0, np.int64)
+    sizes_of = counts[owners[spans]]
+    # Sort by group, then by size (descending), then by document order: the first of each group wins.
+    order = np.lexsort((owners[spans], -sizes_of, group))
+    first_of_group = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    return owners[spans[order[first_of_group]]]
+
+
+def _site_codes(sites: Sequence[str | None]) -> np.ndarray:
+    """Each document's site as a number (-1 when unknown)."""
+    names = sorted({s for s in sites if s is not None})
+    number = {name: i for i, name in enumerate(names)}
+    return np.array([number.get(s, -1) if s is not None else -1 for s in sites], dtype=np.int64)
+
+
+def _related(pairs: np.ndarray, sketches: Sequence[Sketch], max_related: float) -> np.ndarray:
+    """For each pair of sketch indices: does the smaller share ``max_related`` or more with the other?
+
+    Estimated from the MinHash signatures: with Jaccard J and sizes a ≤ b, the shared count
+    is J·(a + b)/(1 + J), and the share of the smaller is that over a.
+    """
+    n = len(sketches)
+    code = np.minimum(pairs[:, 0], pairs[:, 1]) * n + np.maximum(pairs[:, 0], pairs[:, 1])
+    unique, inverse = np.unique(code, return_inverse=True)
+    a, b = unique // n, unique % n
+    signatures = np.stack([s.minhash for s in sketches])
+    counts = np.array([len(s.shingles) for s in sketches], dtype=np.float64)
+    related = np.zeros(len(unique), dtype=bool)
+    for start in range(0, len(unique), _CHUNK):
+        i, j = a[start : start + _CHUNK], b[start : start + _CHUNK]
+        jaccard = (signatures[i] == signatures[j]).mean(axis=1)
+        shared = jaccard * (counts[i] + counts[j]) / (1 + jaccard)
+        related[start : start + _CHUNK] = shared >= max_related * np.minimum(counts[i], counts[j])
+    return related[inverse]
