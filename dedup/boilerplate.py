@@ -113,15 +113,14 @@ def find_boilerplate(
 
 
 def _largest(owners: np.ndarray, counts: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Per group of carriers (``owners[start:start + size]``), the one with the most shingles
-    (the first such in document order on a tie)."""
-    group = np.repeat(np.arange(len(starts)), sizes)
-    spans = np.concatenate([np.arange(st, st + n) for st, n in zip(starts, sizes)]) if len(starts) else np.zeros(0, np.int64)
-    sizes_of = counts[owners[spans]]
-    # Sort by group, then by size (descending), then by document order: the first of each group wins.
-    order = np.lexsort((owners[spans], -sizes_of, group))
-    first_of_group = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    return owners[spans[order[first_of_group]]]
+    """Per group of carriers (``owners[start:start + size]``, in document order), the one with
+    the most shingles (the first such on a tie)."""
+    spans = np.repeat(starts, sizes) + (np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes))
+    carried = counts[owners[spans]]
+    edges = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    best = np.maximum.reduceat(carried, edges)
+    position = np.where(carried == np.repeat(best, sizes), np.arange(len(spans)), len(spans))
+    return owners[spans[np.minimum.reduceat(position, edges)]]
 
 
 def _site_codes(sites: Sequence[str | None]) -> np.ndarray:
