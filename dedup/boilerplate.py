@@ -11,11 +11,12 @@ the rule looks at the documents that carry a shingle, not only at how many there
 * **corpus boilerplate**: at least ``corpus_min_docs`` documents carry it, from any sites,
   and they are otherwise unrelated (compare passim's max-df filter and TextPAIR's banality).
 
-"Otherwise unrelated" is measured on up to three pairs: the carrier with the most shingles
-(the likeliest full version of a story, to which every excerpt of it is related) with the
-first, middle and last other carriers in document order. A pair is related when the MinHash
-estimate of the share of the smaller document found in the other reaches ``max_related``;
-the shingle is boilerplate when most sampled pairs are unrelated. A
+"Otherwise unrelated" is measured on up to six carriers, evenly spaced in document order,
+compared pair by pair: a pair is related when the MinHash estimate of the share of the
+smaller document found in the other reaches ``max_related``. The shingle is kept when one
+sampled carrier is related to at least half of the others: the full version of a story, to
+which every excerpt of it is related, even when the excerpts take different parts and so
+are unrelated to each other. Otherwise it is boilerplate. A
 template line with a varying name ("NAME is a senior correspondent at SITE…") is caught
 shingle by shingle: its fixed words recur on every page, its varying words on the pages of
 one author.
@@ -97,30 +98,34 @@ def find_boilerplate(
     starts, sizes = starts[candidate], sizes[candidate]
     if len(starts) == 0:
         return np.zeros(0, dtype=np.uint32)
-    # The carrier with the most shingles is the likeliest full version of a story: every
-    # excerpt of it is related to it, while pages that share furniture are related to nothing.
-    counts = np.array([len(s.shingles) for s in sketches], dtype=np.int64)
-    hub = _largest(owners, counts, starts, sizes)
-    first, middle, last = owners[starts], owners[starts + sizes // 2], owners[starts + sizes - 1]
-    others = [np.where(first == hub, owners[starts + 1], first), middle, np.where(last == hub, owners[starts + sizes - 2], last)]
-    others[1] = np.where(others[1] == hub, np.where(hub == first, last, first), others[1])
-    pairs = np.concatenate([np.stack([hub, other], 1) for other in others])
-    unrelated = ~_related(pairs, sketches, max_related).reshape(3, -1)
-    # Two carriers give one distinct pair (all three samples are the same pair).
-    votes = unrelated.sum(axis=0)
-    furniture = np.where(sizes == 2, unrelated[0], votes >= 2)
+    samples = _sample_carriers(owners, starts, sizes)  # (groups, SAMPLES), -1 where none
+    first, second = np.triu_indices(SAMPLES, k=1)
+    a, b = samples[:, first], samples[:, second]
+    present = (a >= 0) & (b >= 0)
+    related = np.zeros(a.shape, dtype=bool)
+    related[present] = _related(np.stack([a[present], b[present]], 1), sketches, max_related)
+    # Per sampled carrier: how many of the other sampled carriers it is related to.
+    ties = np.zeros(samples.shape, dtype=np.int64)
+    np.add.at(ties, (np.nonzero(related)[0], first[np.nonzero(related)[1]]), 1)
+    np.add.at(ties, (np.nonzero(related)[0], second[np.nonzero(related)[1]]), 1)
+    others = (samples >= 0).sum(axis=1, keepdims=True) - 1
+    has_hub = (2 * ties >= others) & (ties > 0)
+    furniture = ~has_hub.any(axis=1)
     return np.sort(hashes[starts[furniture]])
 
 
-def _largest(owners: np.ndarray, counts: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Per group of carriers (``owners[start:start + size]``, in document order), the one with
-    the most shingles (the first such on a tie)."""
-    spans = np.repeat(starts, sizes) + (np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes))
-    carried = counts[owners[spans]]
-    edges = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    best = np.maximum.reduceat(carried, edges)
-    position = np.where(carried == np.repeat(best, sizes), np.arange(len(spans)), len(spans))
-    return owners[spans[np.minimum.reduceat(position, edges)]]
+# Carriers of one shingle compared with each other, at most.
+SAMPLES = 6
+
+
+def _sample_carriers(owners: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Up to ``SAMPLES`` carriers per group (``owners[start:start + size]``), evenly spaced
+    in document order, as a (groups, SAMPLES) array padded with -1."""
+    taken = np.minimum(sizes, SAMPLES)
+    slot = np.arange(SAMPLES)[None, :]
+    offset = (slot * sizes[:, None]) // taken[:, None]
+    picked = owners[np.minimum(starts[:, None] + offset, len(owners) - 1)]
+    return np.where(slot < taken[:, None], picked, -1)
 
 
 def _site_codes(sites: Sequence[str | None]) -> np.ndarray:

@@ -26,7 +26,7 @@ def group(links: Iterable[Link], shared: Mapping[tuple[str, str], np.ndarray], *
     share. A link joins two groups only when at least ``min_overlap`` of what it shares is
     already part of the story of each (non-singleton) group. A digest that carries two
     unrelated stories therefore joins one of them and cannot chain the two together, while
-    copies that reuse different parts of one source still meet in that source's story.
+    copies that reuse overlapping parts of one source still meet in that source's story.
     A link between two compilations (documents that each carry several unrelated stories,
     see ``compilations``) spans those stories, so it joins nothing: copies of a digest join
     the story of one of its parts through their own links. ``shared`` maps

@@ -30,7 +30,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from .cluster import rank_key
-from .models import Document, Link
+from .models import Document, Link, LinkRelation
 
 
 @dataclass(frozen=True)
@@ -254,13 +254,15 @@ def compilations(links: Sequence[Link], groups: Sequence[frozenset[str]]) -> dic
     """Documents that carry text from two or more stories, with one partner per story.
 
     A story is a group (cluster) of documents; a partner outside every group is a story of
-    its own. A partner counts when a larger share of it is in the document than of the
-    document in it. A digest, a round-up or a text built from several sources takes parts
-    of more than one story, and it is the copy in each of those links.
+    its own. Only copy links count (a reuse link is a passage, not a story taken in), and a
+    partner counts when a larger share of it is in the document than of the document in it.
+    A digest, a round-up or a text built from several sources takes parts of more than one
+    story, and it is the copy in each of those links.
     """
     story = {doc_id: n for n, members in enumerate(groups) for doc_id in members}
     partners: dict[str, dict[object, str]] = {}
-    for link in sorted(links, key=lambda l: (l.source_id, l.copy_id)):
+    copies = (l for l in links if l.relation == LinkRelation.COPY)
+    for link in sorted(copies, key=lambda l: (l.source_id, l.copy_id)):
         for doc_id, other, other_share, own_share in (
             (link.source_id, link.copy_id, link.copy_containment, link.source_containment),
             (link.copy_id, link.source_id, link.source_containment, link.copy_containment),

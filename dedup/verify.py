@@ -43,20 +43,23 @@ class Measures:
     """Similarity figures of one pair (a = first document, b = second)."""
 
     jaccard: float
-    containment: float  # share of the smaller document covered by shared runs
-    a_containment: float  # share of a covered by runs shared with b
-    b_containment: float  # share of b covered by runs shared with a
+    containment: float  # share of the smaller document's shingles found in the other
+    a_containment: float  # share of a's shingles found in b
+    b_containment: float  # share of b's shingles found in a
+    coverage: float  # share of the smaller document covered by shared runs
+    a_coverage: float  # share of a covered by runs shared with b
+    b_coverage: float  # share of b covered by runs shared with a
     shared: int  # shingles in shared runs of at least ``min_copy_run``
     in_passages: int  # shingles in shared passages (runs of at least ``min_run``)
     longest_run: int  # shingles in the longest shared passage
     larger_start: float  # where the shared runs start in the larger document (0 = its beginning, 1 = its end)
-    shared_shingles: np.ndarray  # the hashes of the shingles in shared runs
+    shared_shingles: np.ndarray  # the hashes of the shared shingles
 
     def relation(self, config: ScanConfig) -> LinkRelation | None:
         """Copy, reuse, or None (see the module doc)."""
-        larger = min(self.a_containment, self.b_containment)
+        larger = min(self.a_coverage, self.b_coverage)
         item_inside = larger < config.copy_coverage and self.larger_start > LEAD_SHARE
-        if self.shared >= config.min_copy and self.containment >= config.copy_coverage and not item_inside:
+        if self.shared >= config.min_copy and self.coverage >= config.copy_coverage and not item_inside:
             return LinkRelation.COPY
         if self.in_passages >= config.min_reuse:
             return LinkRelation.REUSE
@@ -79,19 +82,23 @@ def measure(a: Sketch, b: Sketch, config: ScanConfig) -> Measures:
     runs = _runs(a_positions[passages])
     count = int(covered.sum())
     a_size, b_size = len(a.shingles), len(b.shingles)
+    smaller = min(a_size, b_size)
     larger, larger_positions = (a, a_positions) if a_size >= b_size else (b, b_positions)
     end = int(larger.positions.max()) if len(larger.positions) else 0
     start = int(larger_positions[covered].min()) / end if covered.any() and end else 0.0
     return Measures(
         jaccard=len(shared) / union if union else 0.0,
-        containment=count / min(a_size, b_size) if min(a_size, b_size) else 0.0,
-        a_containment=count / a_size if a_size else 0.0,
-        b_containment=count / b_size if b_size else 0.0,
+        containment=len(shared) / smaller if smaller else 0.0,
+        a_containment=len(shared) / a_size if a_size else 0.0,
+        b_containment=len(shared) / b_size if b_size else 0.0,
+        coverage=count / smaller if smaller else 0.0,
+        a_coverage=count / a_size if a_size else 0.0,
+        b_coverage=count / b_size if b_size else 0.0,
         shared=count,
         in_passages=int(passages.sum()),
         longest_run=int(runs.max()) if len(runs) else 0,
         larger_start=start,
-        shared_shingles=shared[covered],
+        shared_shingles=shared,
     )
 
 

@@ -56,7 +56,7 @@ def test_seed_pair_is_a_copy_and_the_2012_report_is_nothing():
     original, copy, other = (make_sketch(p, seed_path(p).read_text()) for p in ("000", "001", "002"))
     pair = verify.measure(original, copy, CONFIG)
     assert pair.relation(CONFIG) == LinkRelation.COPY
-    assert pair.containment > 0.6 and pair.longest_run > 100
+    assert pair.coverage > 0.6 and pair.longest_run > 100
     assert verify.measure(original, other, CONFIG).relation(CONFIG) is None
     assert verify.measure(copy, other, CONFIG).relation(CONFIG) is None
 
@@ -67,7 +67,7 @@ def test_excerpt_is_a_candidate_and_a_copy():
     sketches = [make_sketch("full", body), make_sketch("excerpt", f"From our partners\n{excerpt} …\nRead more")]
     assert (0, 1) in candidates.passage_pairs(sketches, CONFIG)
     figures = verify.measure(*sketches, CONFIG)
-    assert figures.b_containment > 0.9 and figures.relation(CONFIG) == LinkRelation.COPY
+    assert figures.b_coverage > 0.9 and figures.relation(CONFIG) == LinkRelation.COPY
 
 
 def test_partial_reuse_inside_a_different_text_is_reuse_not_a_copy():
@@ -76,7 +76,7 @@ def test_partial_reuse_inside_a_different_text_is_reuse_not_a_copy():
     sketches = [make_sketch("wire", article_body(seed_path("000").read_text())), make_sketch("host", f"{host}\n{wire}\n{host[:300]}")]
     assert (0, 1) in candidates.passage_pairs(sketches, CONFIG)
     figures = verify.measure(*sketches, CONFIG)
-    assert figures.containment < CONFIG.copy_coverage  # not a version of the story ...
+    assert figures.coverage < CONFIG.copy_coverage  # not a version of the story ...
     assert figures.in_passages >= CONFIG.min_reuse and figures.relation(CONFIG) == LinkRelation.REUSE  # ... but reused
 
 
@@ -94,7 +94,7 @@ def test_an_item_deep_inside_a_long_text_is_reuse():
     other = article_body(seed_path("002").read_text())
     digest = f"{other}\n{other[::-1]}\n{item}"
     figures = verify.measure(make_sketch("item", item), make_sketch("digest", digest), CONFIG)
-    assert figures.containment > 0.9 and figures.larger_start > verify.LEAD_SHARE
+    assert figures.coverage > 0.9 and figures.larger_start > verify.LEAD_SHARE
     assert figures.relation(CONFIG) == LinkRelation.REUSE
 
 
@@ -161,7 +161,7 @@ def test_a_court_report_copied_with_its_quotations_is_a_copy():
     wire = make_sketch("wire", "\n".join(COURT))
     paper = make_sketch("paper", "BURGLAR IN BAR ATTACK\n" + "\n".join(COURT[:3]))
     figures = verify.measure(wire, paper, CONFIG)
-    assert figures.b_containment > 0.8 and figures.relation(CONFIG) == LinkRelation.COPY
+    assert figures.b_coverage > 0.8 and figures.relation(CONFIG) == LinkRelation.COPY
 
 
 def test_an_independent_report_quoting_the_same_words_is_not_linked():
