@@ -11,9 +11,10 @@ the rule looks at the documents that carry a shingle, not only at how many there
 * **corpus boilerplate**: at least ``corpus_min_docs`` documents carry it, from any sites,
   and they are otherwise unrelated (compare passim's max-df filter and TextPAIR's banality).
 
-"Otherwise unrelated" is measured on up to six carriers, evenly spaced in document order,
-compared pair by pair: a pair is related when the MinHash estimate of the share of the
-smaller document found in the other reaches ``max_related``. The shingle is kept when one
+"Otherwise unrelated" is measured on up to six carriers (the one with the most shingles,
+the likeliest full version of a story, and others evenly spaced), compared pair by pair: a pair is related when the MinHash estimate of the share of the
+smaller document found in the other reaches ``max_related`` (``site_related`` between pages of
+one site, whose furniture alone can be a third of a page). The shingle is kept when one
 sampled carrier is related to at least half of the others: the full version of a story, to
 which every excerpt of it is related, even when the excerpts take different parts and so
 are unrelated to each other. Otherwise it is boilerplate. A
@@ -75,6 +76,7 @@ def find_boilerplate(
     *,
     corpus_min_docs: int,
     max_related: float,
+    site_related: float,
 ) -> np.ndarray:
     """The sorted shingle hashes that are boilerplate among ``sketches`` (see the module doc).
 
@@ -86,28 +88,35 @@ def find_boilerplate(
     owners = np.repeat(np.arange(len(sketches), dtype=np.int64), [len(s.shingles) for s in sketches])
     if len(hashes) == 0:
         return np.zeros(0, dtype=np.uint32)
+    site_of_doc = _site_codes(sites)
     order = np.lexsort((owners, hashes))
     hashes, owners = hashes[order], owners[order]
     boundaries = np.flatnonzero(np.diff(hashes)) + 1
     starts = np.concatenate(([0], boundaries))
     sizes = np.diff(np.concatenate((starts, [len(hashes)])))
 
-    codes = _site_codes(sites)[owners]
+    codes = site_of_doc[owners]
     one_site = (np.minimum.reduceat(codes, starts) == np.maximum.reduceat(codes, starts)) & (codes[starts] >= 0)
     candidate = (sizes >= 2) & (one_site | (sizes >= corpus_min_docs))
     starts, sizes = starts[candidate], sizes[candidate]
     if len(starts) == 0:
         return np.zeros(0, dtype=np.uint32)
-    samples = _sample_carriers(owners, starts, sizes)  # (groups, SAMPLES), -1 where none
+    counts = np.array([len(s.shingles) for s in sketches], dtype=np.int64)
+    samples = _sample_carriers(owners, counts, starts, sizes)  # (groups, SAMPLES), -1 where none
     first, second = np.triu_indices(SAMPLES, k=1)
     a, b = samples[:, first], samples[:, second]
     present = (a >= 0) & (b >= 0)
     related = np.zeros(a.shape, dtype=bool)
-    related[present] = _related(np.stack([a[present], b[present]], 1), sketches, max_related)
+    # A site's furniture can be a third of each page: pages of one site are related only
+    # when they share more than that.
+    same_site = (site_of_doc[a] == site_of_doc[b]) & (site_of_doc[a] >= 0)
+    threshold = np.where(same_site, site_related, max_related)
+    related[present] = _related(np.stack([a[present], b[present]], 1), sketches, threshold[present])
     # Per sampled carrier: how many of the other sampled carriers it is related to.
     ties = np.zeros(samples.shape, dtype=np.int64)
-    np.add.at(ties, (np.nonzero(related)[0], first[np.nonzero(related)[1]]), 1)
-    np.add.at(ties, (np.nonzero(related)[0], second[np.nonzero(related)[1]]), 1)
+    group, pair = np.nonzero(related)
+    np.add.at(ties, (group, first[pair]), 1)
+    np.add.at(ties, (group, second[pair]), 1)
     others = (samples >= 0).sum(axis=1, keepdims=True) - 1
     has_hub = (2 * ties >= others) & (ties > 0)
     furniture = ~has_hub.any(axis=1)
@@ -118,14 +127,22 @@ def find_boilerplate(
 SAMPLES = 6
 
 
-def _sample_carriers(owners: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Up to ``SAMPLES`` carriers per group (``owners[start:start + size]``), evenly spaced
-    in document order, as a (groups, SAMPLES) array padded with -1."""
-    taken = np.minimum(sizes, SAMPLES)
-    slot = np.arange(SAMPLES)[None, :]
-    offset = (slot * sizes[:, None]) // taken[:, None]
-    picked = owners[np.minimum(starts[:, None] + offset, len(owners) - 1)]
-    return np.where(slot < taken[:, None], picked, -1)
+def _sample_carriers(owners: np.ndarray, counts: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Up to ``SAMPLES`` carriers per group (``owners[start:start + size]``) as a (groups,
+    SAMPLES) array padded with -1: the carrier with the most shingles (the likeliest full
+    version of a story, to which every excerpt of it is related), then others evenly spaced."""
+    spans = np.repeat(starts, sizes) + (np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes))
+    carried = counts[owners[spans]]
+    edges = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    best = np.maximum.reduceat(carried, edges)
+    position = np.where(carried == np.repeat(best, sizes), np.arange(len(spans)), len(spans))
+    largest = owners[spans[np.minimum.reduceat(position, edges)]]
+    taken = np.minimum(sizes, SAMPLES - 1)
+    slot = np.arange(SAMPLES - 1)[None, :]
+    offset = np.minimum((slot * sizes[:, None]) // taken[:, None], sizes[:, None] - 1)
+    picked = owners[starts[:, None] + offset]
+    picked = np.where((slot < taken[:, None]) & (picked != largest[:, None]), picked, -1)
+    return np.concatenate([largest[:, None], picked], axis=1)
 
 
 def _site_codes(sites: Sequence[str | None]) -> np.ndarray:
@@ -135,8 +152,8 @@ def _site_codes(sites: Sequence[str | None]) -> np.ndarray:
     return np.array([number.get(s, -1) if s is not None else -1 for s in sites], dtype=np.int64)
 
 
-def _related(pairs: np.ndarray, sketches: Sequence[Sketch], max_related: float) -> np.ndarray:
-    """For each pair of sketch indices: does the smaller share ``max_related`` or more with the other?
+def _related(pairs: np.ndarray, sketches: Sequence[Sketch], thresholds: np.ndarray) -> np.ndarray:
+    """For each pair of sketch indices: does the smaller share its threshold or more with the other?
 
     Estimated from the MinHash signatures: with Jaccard J and sizes a ≤ b, the shared count
     is J·(a + b)/(1 + J), and the share of the smaller is that over a.
@@ -144,13 +161,13 @@ def _related(pairs: np.ndarray, sketches: Sequence[Sketch], max_related: float) 
     n = len(sketches)
     code = np.minimum(pairs[:, 0], pairs[:, 1]) * n + np.maximum(pairs[:, 0], pairs[:, 1])
     unique, inverse = np.unique(code, return_inverse=True)
+    share = np.zeros(len(unique))
     a, b = unique // n, unique % n
     signatures = np.stack([s.minhash for s in sketches])
     counts = np.array([len(s.shingles) for s in sketches], dtype=np.float64)
-    related = np.zeros(len(unique), dtype=bool)
     for start in range(0, len(unique), _CHUNK):
         i, j = a[start : start + _CHUNK], b[start : start + _CHUNK]
         jaccard = (signatures[i] == signatures[j]).mean(axis=1)
         shared = jaccard * (counts[i] + counts[j]) / (1 + jaccard)
-        related[start : start + _CHUNK] = shared >= max_related * np.minimum(counts[i], counts[j])
-    return related[inverse]
+        share[start : start + _CHUNK] = shared / np.maximum(np.minimum(counts[i], counts[j]), 1)
+    return share[inverse] >= thresholds

@@ -34,10 +34,13 @@ class ScanConfig:
     passage_max_df: int = 50
     #: boilerplate: a shingle carried by this many otherwise unrelated documents (any
     #: sites) is boilerplate; on one site, two otherwise unrelated pages are enough.
-    boilerplate_min_docs: int = 10
+    boilerplate_min_docs: int = 5
     #: two documents are related (not "otherwise unrelated") when this share of the
     #: smaller is in the other (MinHash estimate).
     boilerplate_max_related: float = 0.4
+    #: ... and, for two pages of one site, whose furniture alone can be a third of a page,
+    #: when this share is.
+    boilerplate_site_related: float = 0.6
     #: a passage: at least this many shared shingles in a run ...
     min_run: int = 8
     #: ... of which at least this many lie outside quotations (a quotation alone is no evidence).
@@ -48,6 +51,12 @@ class ScanConfig:
     min_copy_run: int = 4
     #: ... with at least this many shingles (a very short text needs a few words).
     min_copy: int = 15
+    #: a rewritten copy: sentences that match a sentence of the other document (Dice of
+    #: their content words at least ``rewrite_dice``, sentences of ``rewrite_min_words``
+    #: content words or more) make up this share of the smaller document.
+    rewrite_coverage: float = 0.5
+    rewrite_dice: float = 0.5
+    rewrite_min_words: int = 4
     #: a reuse: at least this many shingles in passages (one sentence is about 20).
     min_reuse: int = 30
     #: files larger than this are recorded as errors, not read.
@@ -72,11 +81,15 @@ class ScanConfig:
             (self.passage_max_df >= 2, "passage_max_df must be at least 2"),
             (self.boilerplate_min_docs >= 2, "boilerplate_min_docs must be at least 2"),
             (0.0 < self.boilerplate_max_related <= 1.0, "boilerplate_max_related must be in (0, 1]"),
+            (0.0 < self.boilerplate_site_related <= 1.0, "boilerplate_site_related must be in (0, 1]"),
             (self.min_run >= 1, "min_run must be at least 1"),
             (0 <= self.min_run_unquoted <= self.min_run, "min_run_unquoted must be between 0 and min_run"),
             (1 <= self.min_copy_run <= self.min_run, "min_copy_run must be between 1 and min_run"),
             (0.0 < self.copy_coverage <= 1.0, "copy_coverage must be in (0, 1]"),
             (self.min_copy >= 1, "min_copy must be at least 1"),
+            (0.0 < self.rewrite_coverage <= 1.0, "rewrite_coverage must be in (0, 1]"),
+            (0.0 < self.rewrite_dice <= 1.0, "rewrite_dice must be in (0, 1]"),
+            (self.rewrite_min_words >= 1, "rewrite_min_words must be at least 1"),
             (self.min_reuse >= self.min_copy, "min_reuse must be at least min_copy"),
             (self.max_file_bytes >= 1, "max_file_bytes must be positive"),
             (0.0 < self.cluster_min_overlap <= 1.0, "cluster_min_overlap must be in (0, 1]"),

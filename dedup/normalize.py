@@ -24,12 +24,29 @@ QUOTE_RE = re.compile(
 )
 
 
+# Sentence ends: ., ! or ? (and closing quote marks) before white space, a blank line, or
+# the paragraph mark of wire copy ("<" at the end of a line). Never inside a word, so the
+# words of the sentences are the words of the text.
+SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+|\n\s*\n|<\s*\n")
+
+
+# Function words: sentences are compared on the other words (see ``verify``).
+STOPWORDS = frozenset(
+    """a about after all also an and any are as at be been before but by can could did do does for from
+    had has have he her here him his how i if in into is it its just last may me more most my no not
+    now of on one only or other our out over said says she so some than that the their them then there
+    these they this to told up us was we were what when where which while who will with would you your""".split()
+)
+STOPWORD_HASHES = np.array(sorted(xxhash.xxh64_intdigest(w.encode("utf-8")) for w in STOPWORDS), dtype=np.uint64)
+
+
 @dataclass(frozen=True)
 class Tokens:
-    """A document as word-token hashes, with a quotation flag per token."""
+    """A document as word-token hashes, with a quotation flag per token and its sentences."""
 
     hashes: np.ndarray  # uint64, one per token
     quoted: np.ndarray  # bool, one per token
+    sentences: np.ndarray  # int32: the number of tokens in each sentence, in order
 
 
 class TokenHashes(dict):
@@ -41,7 +58,7 @@ class TokenHashes(dict):
 
 
 def tokenize(text: str, cache: TokenHashes | None = None) -> Tokens:
-    """Split ``text`` into token hashes and quotation flags.
+    """Split ``text`` into token hashes, quotation flags and sentence lengths.
 
     ``cache`` memoises token hashes across calls; results do not depend on it.
     """
@@ -52,7 +69,12 @@ def tokenize(text: str, cache: TokenHashes | None = None) -> Tokens:
         flags = np.zeros(len(words), dtype=bool)
     else:
         words, flags = _split_quotations(folded)
-    return Tokens(hashes=np.fromiter(map(cache.__getitem__, words), dtype=np.uint64, count=len(words)), quoted=flags)
+    lengths = [len(TOKEN_RE.findall(piece)) for piece in SENTENCE_END.split(folded)]
+    return Tokens(
+        hashes=np.fromiter(map(cache.__getitem__, words), dtype=np.uint64, count=len(words)),
+        quoted=flags,
+        sentences=np.array([n for n in lengths if n], dtype=np.int32),
+    )
 
 
 def _split_quotations(text: str) -> tuple[list[str], np.ndarray]:

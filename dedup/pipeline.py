@@ -61,6 +61,7 @@ def detect(
     found = boilerplate.find_boilerplate(
         full, [boilerplate.site_of(d) for d in docs],
         corpus_min_docs=config.boilerplate_min_docs, max_related=config.boilerplate_max_related,
+        site_related=config.boilerplate_site_related,
     )
     sketches = [sketch.strip(item, found) for item in full]
     del full

@@ -173,3 +173,45 @@ def test_an_independent_report_quoting_the_same_words_is_not_linked():
         f"Jurors were told by the Crown: {quote}\nThe hearing was adjourned until next week.",
     )
     assert verify.measure(wire, other, CONFIG).relation(CONFIG) is None
+
+
+def test_boilerplate_is_what_otherwise_unrelated_pages_of_a_site_share():
+    """Furniture on pages of one site is boilerplate; a paragraph that a source and its
+    excerpts share is not, though the excerpts take different parts and share little."""
+    from dedup import boilerplate
+
+    furniture = "Get the best of Cyclingnews delivered to your inbox with our daily newsletter and race alerts"
+    source = article_body(seed_path("000").read_text())
+    words = source.split()
+    other = article_body(seed_path("002").read_text())
+    texts = {
+        "site/a": f"{other[:900]}\n{furniture}",
+        "site/b": f"{other[900:1800]}\n{furniture}",
+        "site/c": f"{other[1800:]}\n{furniture}",
+        "wire/full": source,
+        "x/first": " ".join(words[:150]),
+        "y/second": " ".join(words[150:300]),
+        "z/both": " ".join(words[100:200]),
+    }
+    sketches = [make_sketch(k, v) for k, v in texts.items()]
+    found = boilerplate.find_boilerplate(
+        sketches, [k.split("/")[0] for k in texts], corpus_min_docs=3, max_related=0.4, site_related=0.6
+    )
+    furniture_shingles = make_sketch("f", furniture).shingles
+    assert np.isin(furniture_shingles, found).all()
+    syndicated = np.setdiff1d(make_sketch("s", " ".join(words[100:200])).shingles, make_sketch("o", other).shingles)
+    assert len(syndicated) > 50 and not np.isin(syndicated, found).any()
+
+
+def test_site_of_prefers_metadata_then_url_then_folder():
+    from dedup import boilerplate
+    from dedup.models import Document
+
+    def doc(**kw) -> Document:
+        return Document(id="x", path=kw.pop("path", "a.txt"), record=None, format="txt", text="", sha256="", **kw)
+
+    assert boilerplate.site_of(doc(site="The Hindu", url="https://www.hindu.com/x")) == "the hindu"
+    assert boilerplate.site_of(doc(url="https://travel.timesonline.co.uk/x")) == "timesonline.co.uk"
+    assert boilerplate.site_of(doc(path="www.news.com.au/page.html")) == "news.com.au"
+    assert boilerplate.site_of(doc(path="feeds/reuters/page.json")) == "folder:feeds/reuters"
+    assert boilerplate.site_of(doc(path="page.txt")) is None
