@@ -59,6 +59,39 @@ def make_corpus(source: Path, out: Path, n_docs: int = 20_000, seed: int = 7) ->
     return kinds
 
 
+def make_reuse_corpus(source: Path, out: Path, n_docs: int = 22_000, seed: int = 7) -> dict:
+    """Write ``n_docs`` .txt articles to ``out``, each built from 6–14 random paragraphs of the
+    article texts under ``source``: dense reuse (every paragraph stands in several articles).
+
+    One in ten documents re-publishes an earlier one with its last fifth cut.
+    """
+    rng = random.Random(seed)
+    paragraphs = [
+        line.strip()
+        for p in sorted(Path(source).rglob("*.txt"))
+        for line in p.read_text(encoding="utf-8", errors="replace").splitlines()
+        if len(line.split()) >= 15
+    ]
+    if not paragraphs:
+        raise SystemExit(f"no paragraphs of 15+ words under {source}")
+    out.mkdir(parents=True, exist_ok=True)
+    built: list[str] = []
+    kinds = {"original": 0, "copy": 0, "excerpt": 0}
+    for number in range(n_docs):
+        if built and rng.random() < 0.1:
+            words = rng.choice(built).split(" ")
+            text = " ".join(words[: len(words) * 4 // 5]) + "\n"
+            kinds["copy"] += 1
+        else:
+            text = "\n\n".join(rng.sample(paragraphs, rng.randint(6, 14))) + "\n"
+            built.append(text)
+            kinds["original"] += 1
+        folder = out / f"{number // 1000:03d}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"{number:06d}.txt").write_text(text, encoding="utf-8")
+    return kinds
+
+
 def reference(corpus: Path) -> dict:
     """The plain reference loop; returns documents, clusters and seconds."""
     from datasketch import MinHash, MinHashLSH

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from datasketch import LeanMinHash, MinHashLSH
+from datasketch import MinHashLSH
 
 from .config import ScanConfig
 from .models import Sketch
@@ -18,24 +18,50 @@ _REPRESENTATIVES = 3
 
 
 def lsh_pairs(sketches: Sequence[Sketch], config: ScanConfig) -> set[tuple[int, int]]:
-    """Index pairs ``(i, j)``, ``i < j``, whose body signatures collide in MinHash LSH.
+    """Index pairs ``(i, j)``, ``i < j``, whose signatures collide in a band of MinHash LSH.
 
-    Pairs are read from the LSH buckets directly (every bucket holding two or more
-    documents), which gives what querying each document would, at half the cost.
+    datasketch's ``MinHashLSH`` chooses the bands (``b`` bands of ``r`` rows that minimise
+    false positives and negatives at ``lsh_threshold``); the bands of all signatures are
+    then grouped at once with numpy, which gives exactly the buckets that inserting each
+    signature into the index would, without a Python call per document and band.
     """
-    lsh = MinHashLSH(threshold=config.lsh_threshold, num_perm=config.num_perm)
-    with lsh.insertion_session() as session:
-        for index, item in enumerate(sketches):
-            if len(item.shingles):
-                signature = LeanMinHash(seed=config.seed, hashvalues=item.minhash, scheme="affine32")
-                session.insert(index, signature, check_duplication=False)
-    pairs = set()
-    for table in lsh.hashtables:
-        for bucket in table.keys():
-            members = sorted(table.get(bucket))
-            if len(members) > 1:
-                pairs.update((a, b) for i, a in enumerate(members) for b in members[i + 1 :])
-    return pairs
+    index = MinHashLSH(threshold=config.lsh_threshold, num_perm=config.num_perm)
+    bands, rows = index.b, index.r
+    present = [i for i, item in enumerate(sketches) if len(item.shingles)]
+    if len(present) < 2:
+        return set()
+    owners = np.array(present, dtype=np.int64)
+    signatures = np.stack([sketches[i].minhash for i in present]).astype(np.uint64)
+    codes: list[np.ndarray] = []
+    n = len(sketches)
+    for band in range(bands):
+        block = np.ascontiguousarray(signatures[:, band * rows : (band + 1) * rows])
+        keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
+        _, bucket = np.unique(keys, return_inverse=True)
+        codes.extend(_bucket_pairs(bucket.ravel(), owners, n))
+    if not codes:
+        return set()
+    found = np.unique(np.concatenate(codes))
+    return {(int(c // n), int(c % n)) for c in found}
+
+
+def _bucket_pairs(bucket: np.ndarray, owners: np.ndarray, n: int) -> list[np.ndarray]:
+    """Pair codes (``i * n + j``) of the owners that share a bucket number."""
+    sizes = np.bincount(bucket)
+    shared = sizes[bucket] > 1
+    if not shared.any():
+        return []
+    order = np.argsort(bucket[shared], kind="stable")
+    members, buckets = owners[shared][order], bucket[shared][order]
+    starts = np.flatnonzero(np.concatenate(([True], buckets[1:] != buckets[:-1])))
+    counts = sizes[buckets[starts]]
+    twos = starts[counts == 2]
+    codes = [np.minimum(members[twos], members[twos + 1]) * n + np.maximum(members[twos], members[twos + 1])]
+    for start, count in zip(starts[counts > 2], counts[counts > 2]):
+        group = np.sort(members[start : start + count])
+        i, j = np.triu_indices(count, k=1)
+        codes.append(group[i] * n + group[j])
+    return codes
 
 
 def passage_pairs(sketches: Sequence[Sketch], config: ScanConfig) -> set[tuple[int, int]]:

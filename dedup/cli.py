@@ -395,8 +395,9 @@ def eval_news_events_command(
 @bench_app.command("scan")
 def bench_scan_command(
     source: Annotated[Path, typer.Argument(help="Folder of .txt articles to build the corpus from (e.g. the BBC corpus).")],
-    docs: Annotated[int, typer.Option(help="Number of articles in the generated corpus.")] = 20_000,
+    docs: Annotated[Optional[int], typer.Option(help="Number of articles in the generated corpus (default 20,000; 22,000 with --reuse).")] = None,
     workdir: Annotated[Optional[Path], typer.Option(help="Where to write the corpus and database (default: a temporary folder).")] = None,
+    reuse: Annotated[bool, typer.Option("--reuse", help="A reuse-dense corpus: articles built from 6–14 random paragraphs, one in ten re-published with its last fifth cut.")] = False,
 ) -> None:
     """Generate a corpus from SOURCE and print docs/second of `dedup scan` next to a plain datasketch loop."""
     from . import bench
@@ -406,7 +407,10 @@ def bench_scan_command(
         holder = tempfile.TemporaryDirectory(prefix="dedup-bench-")
         workdir = Path(holder.name)
     corpus = workdir / "corpus"
-    kinds = bench.make_corpus(source, corpus, docs)
+    if reuse:
+        kinds = bench.make_reuse_corpus(source, corpus, docs or 22_000)
+    else:
+        kinds = bench.make_corpus(source, corpus, docs or 20_000)
     typer.echo(f"corpus: {sum(kinds.values())} articles ({kinds['original']} originals, {kinds['copy']} copies, {kinds['excerpt']} excerpts)", err=True)
     figures = bench.run(corpus, workdir / "bench.db")
     for side in ("reference", "dedup"):

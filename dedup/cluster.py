@@ -118,18 +118,14 @@ def build_clusters(
     an earlier scan keeps that cluster's id (the one it shares most with); new groups get
     the next free ids in a sorted order.
     """
-    by_pair = {(l.source_id, l.copy_id): l for l in links}
-    by_pair.update({(l.copy_id, l.source_id): l for l in links})
+    by_pair = _by_pair(links)
     ids = _stable_ids(groups, previous, docs)
     clusters = []
     for members, cluster_id in zip(groups, ids):
         elected = (canonical or {}).get(members) or min(members, key=lambda d: rank_key(docs[d]))
         similarity, containment = {elected: 1.0}, {elected: 1.0}
         for member in sorted(members - {elected}):
-            link = by_pair.get((elected, member))
-            if link is None:  # not linked to the canonical itself: use its best link in the group
-                candidates = [by_pair[(member, other)] for other in members if (member, other) in by_pair]
-                link = max(candidates, key=lambda l: (l.jaccard, l.source_id, l.copy_id))
+            link = _member_link(member, elected, members, by_pair)
             similarity[member] = round(link.jaccard, 4)
             share = link.copy_containment if link.copy_id == member else link.source_containment
             containment[member] = round(share, 4)
@@ -143,6 +139,34 @@ def build_clusters(
             )
         )
     return sorted(clusters, key=lambda c: c.id)
+
+
+def member_links(clusters: Iterable[Cluster], links: Sequence[Link]) -> list[Link]:
+    """The link that stands for each copy in its cluster: its link to the canonical, or,
+    when it has none, its strongest link inside the cluster (the one its figures and its
+    passages come from)."""
+    by_pair = _by_pair(links)
+    found = []
+    for item in clusters:
+        members = frozenset(item.member_ids)
+        for member in item.member_ids:
+            if member != item.canonical_id:
+                found.append(_member_link(member, item.canonical_id, members, by_pair))
+    return found
+
+
+def _by_pair(links: Iterable[Link]) -> dict[tuple[str, str], Link]:
+    by_pair = {(l.source_id, l.copy_id): l for l in links}
+    by_pair.update({(l.copy_id, l.source_id): l for l in by_pair.values()})
+    return by_pair
+
+
+def _member_link(member: str, canonical: str, members: frozenset[str], by_pair: Mapping[tuple[str, str], Link]) -> Link:
+    link = by_pair.get((canonical, member))
+    if link is None:
+        candidates = [by_pair[(member, other)] for other in members if (member, other) in by_pair]
+        link = max(candidates, key=lambda l: (l.jaccard, l.source_id, l.copy_id))
+    return link
 
 
 def _stable_ids(

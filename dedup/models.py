@@ -62,9 +62,6 @@ class Sketch:
     ``sketch.strip``, without boilerplate); ``positions`` gives each one's first token
     position (for finding contiguous passages); ``quoted`` whether it lies in a quotation
     there; ``minhash`` the datasketch MinHash values of all the document's shingles.
-    ``sentence_words`` / ``sentence_ids`` list each sentence's distinct content words
-    (function words left out), sorted by word; ``sentence_sizes`` counts them per sentence
-    and ``sentence_tokens`` counts each sentence's tokens (for comparing rewritten text).
     """
 
     doc_id: str
@@ -72,10 +69,22 @@ class Sketch:
     positions: np.ndarray  # int32, aligned with ``shingles``
     quoted: np.ndarray  # bool, aligned with ``shingles``
     minhash: np.ndarray
-    sentence_words: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint64))
-    sentence_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
-    sentence_sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
-    sentence_tokens: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+
+
+@dataclass(frozen=True)
+class Sentences:
+    """A document's sentences as bags of content words (for finding rewritten copies).
+
+    ``words`` / ``ids`` list each sentence's distinct content words (function words left
+    out), sorted by word; ``sizes`` counts them per sentence (0 for a sentence that is mostly
+    a quotation or boilerplate: it can match nothing) and ``tokens`` counts each sentence's
+    tokens.
+    """
+
+    words: np.ndarray  # uint64
+    ids: np.ndarray  # int32, aligned with ``words``
+    sizes: np.ndarray  # int32, one per sentence
+    tokens: np.ndarray  # int32, one per sentence
 
 
 class LinkRelation(StrEnum):

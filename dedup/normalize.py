@@ -42,11 +42,10 @@ STOPWORD_HASHES = np.array(sorted(xxhash.xxh64_intdigest(w.encode("utf-8")) for 
 
 @dataclass(frozen=True)
 class Tokens:
-    """A document as word-token hashes, with a quotation flag per token and its sentences."""
+    """A document as word-token hashes, with a quotation flag per token."""
 
     hashes: np.ndarray  # uint64, one per token
     quoted: np.ndarray  # bool, one per token
-    sentences: np.ndarray  # int32: the number of tokens in each sentence, in order
 
 
 class TokenHashes(dict):
@@ -58,7 +57,7 @@ class TokenHashes(dict):
 
 
 def tokenize(text: str, cache: TokenHashes | None = None) -> Tokens:
-    """Split ``text`` into token hashes, quotation flags and sentence lengths.
+    """Split ``text`` into token hashes and quotation flags.
 
     ``cache`` memoises token hashes across calls; results do not depend on it.
     """
@@ -69,26 +68,29 @@ def tokenize(text: str, cache: TokenHashes | None = None) -> Tokens:
         flags = np.zeros(len(words), dtype=bool)
     else:
         words, flags = _split_quotations(folded)
-    lengths = [len(TOKEN_RE.findall(piece)) for piece in SENTENCE_END.split(folded)]
-    return Tokens(
-        hashes=np.fromiter(map(cache.__getitem__, words), dtype=np.uint64, count=len(words)),
-        quoted=flags,
-        sentences=np.array([n for n in lengths if n], dtype=np.int32),
-    )
+    return Tokens(hashes=np.fromiter(map(cache.__getitem__, words), dtype=np.uint64, count=len(words)), quoted=flags)
+
+
+def sentence_lengths(text: str) -> np.ndarray:
+    """The number of tokens (as ``tokenize`` counts them) in each sentence of ``text``."""
+    lengths = (len(TOKEN_RE.findall(piece)) for piece in SENTENCE_END.split(text.casefold()))
+    return np.array([n for n in lengths if n], dtype=np.int32)
 
 
 def _split_quotations(text: str) -> tuple[list[str], np.ndarray]:
     """The words of a text, and for each whether it is inside a quotation."""
     words: list[str] = []
-    flags: list[bool] = []
+    counts: list[int] = []
     position = 0
     for match in QUOTE_RE.finditer(text):
-        for segment, is_quoted in ((text[position : match.start()], False), (match.group(), True)):
+        for segment in (text[position : match.start()], match.group()):
             found = TOKEN_RE.findall(segment)
             words.extend(found)
-            flags.extend([is_quoted] * len(found))
+            counts.append(len(found))
         position = match.end()
     found = TOKEN_RE.findall(text[position:])
     words.extend(found)
-    flags.extend([False] * len(found))
-    return words, np.array(flags, dtype=bool)
+    counts.append(len(found))
+    # Segments alternate: outside, inside, outside, …
+    flags = np.repeat(np.arange(len(counts)) % 2 == 1, counts)
+    return words, flags

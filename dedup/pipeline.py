@@ -16,6 +16,8 @@ from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 
+import numpy as np
+
 from . import __version__, align, boilerplate, candidates, cluster, ingest, normalize, provenance, sketch, store, verify
 from .config import ScanConfig
 from .errors import InputError
@@ -71,6 +73,7 @@ def detect(
     )
     pairs = sorted(by_lsh | by_passage)
     measured = _parallel_map(partial(_verify_chunk, config=config), pairs, workers, shared=sketches)
+    measured = _with_sentences(pairs, measured, [d.text for d in docs], found, config, workers)
     links, shared = [], {}
     for (i, j), figures in zip(pairs, measured):
         if figures is None:
@@ -167,7 +170,15 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
         )
         with writer:
             detection = detect(all_docs, config, previous_members, progress)
-            alignments = align_links(detection.links, all_docs, config.workers or os.cpu_count() or 1, progress, reusable)
+            # Passages are aligned for the links that are shown: each copy's link in its
+            # cluster, and every reuse link (a link between two copies of one story adds
+            # nothing to read).
+            shown = sorted(
+                {*cluster.member_links(detection.clusters, detection.links),
+                 *(l for l in detection.links if l.relation == LinkRelation.REUSE)},
+                key=lambda l: (l.source_id, l.copy_id),
+            )
+            alignments = align_links(shown, all_docs, config.workers or os.cpu_count() or 1, progress, reusable)
         clustered = {m for c in detection.clusters for m in c.member_ids}
         summary = {
             "finished_at": _now(),
@@ -187,13 +198,13 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
         }
         # Links were oriented by provenance before alignment, so the passages already run
         # source → copy; they refine each copy's relation (verbatim, excerpt, expanded, edited).
-        aligned = {(l.source_id, l.copy_id): passages for l, (passages, _) in zip(detection.links, alignments)}
+        aligned = {(l.source_id, l.copy_id): passages for l, (passages, _) in zip(shown, alignments)}
         decisions = provenance.with_passages(detection.decisions, detection.links, aligned)
         store.save_results(
             db, scan_id, previous=previous_rows, links=detection.links, clusters=detection.clusters,
             decisions=decisions, summary=summary,
         )
-        store.save_passages(db, [(link, passages, figures) for link, (passages, figures) in zip(detection.links, alignments)])
+        store.save_passages(db, [(link, passages, figures) for link, (passages, figures) in zip(shown, alignments)])
     db.close()
     return ScanResult(scan_id=scan_id, summary=summary, problems=problems)
 
@@ -328,13 +339,35 @@ def _sketch_chunk(items: list[tuple[str, str]], *, config: ScanConfig) -> list:
 
 
 def _verify_chunk(pairs: list[tuple[int, int]], *, config: ScanConfig) -> list:
-    """The measures of each candidate pair that is a copy or a reuse, None for the others."""
+    """The measures of each candidate pair that is a copy or a reuse, or that sentence
+    matching could make a copy; None for the others."""
     sketches = _shared_with_workers
     found = []
     for i, j in pairs:
         figures = verify.measure(sketches[i], sketches[j], config)
-        found.append(figures if figures.relation(config) else None)
+        found.append(figures if figures.relation(config) or figures.needs_sentences(config) else None)
     return found
+
+
+def _with_sentences(pairs, measured, texts, boilerplate_shingles, config: ScanConfig, workers: int) -> list:
+    """Measures completed by sentence matching where it can decide (see
+    ``verify.Measures.needs_sentences``); pairs that are then neither copy nor reuse are None.
+    Only the documents of those pairs are split into sentences."""
+    wanted = sorted({k for (i, j), m in zip(pairs, measured) if m is not None and m.needs_sentences(config) for k in (i, j)})
+    chunk = partial(_sentences_chunk, boilerplate=boilerplate_shingles, config=config)
+    split = dict(zip(wanted, _parallel_map(chunk, wanted, workers, shared=texts)))
+    done = []
+    for (i, j), figures in zip(pairs, measured):
+        if figures is not None and figures.needs_sentences(config):
+            figures = figures.with_sentences(split[i], split[j], config)
+        done.append(figures if figures is not None and figures.relation(config) else None)
+    return done
+
+
+def _sentences_chunk(indices: list[int], *, boilerplate: np.ndarray, config: ScanConfig) -> list:
+    texts = _shared_with_workers
+    cache = normalize.TokenHashes()
+    return [sketch.sentences(texts[k], boilerplate, config, cache) for k in indices]
 
 
 def versions() -> dict[str, str]:

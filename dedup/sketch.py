@@ -8,8 +8,8 @@ from dataclasses import replace
 from datasketch import MinHash
 
 from .config import ScanConfig
-from .models import Sketch
-from .normalize import STOPWORD_HASHES, Tokens
+from .models import Sentences, Sketch
+from .normalize import STOPWORD_HASHES, TokenHashes, Tokens, sentence_lengths, tokenize
 
 # Odd 64-bit multipliers that mix token hashes into a shingle hash (any fixed odd values work).
 _MIX = np.array(
@@ -61,49 +61,48 @@ def sketch(doc_id: str, tokens: Tokens, config: ScanConfig, template: MinHash) -
         # One batch item whose "hash" is the whole array: datasketch then permutes all
         # shingle hashes in one vectorised step instead of looping over them in Python.
         signature.update_batch([unique])
-    words, ids, sizes = sentence_words(tokens)
     return Sketch(
         doc_id=doc_id,
         shingles=unique,
         positions=first.astype(np.int32),
         quoted=in_quote[first],
         minhash=signature.hashvalues,
-        sentence_words=words,
-        sentence_ids=ids,
-        sentence_sizes=sizes,
-        sentence_tokens=tokens.sentences,
     )
-
-
-def sentence_words(tokens: Tokens) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each sentence's distinct content words: (words, sentence ids) sorted by word, and the
-    number of content words per sentence. A sentence mostly inside quotation marks has none:
-    a shared quotation is not a rewrite."""
-    ids = np.repeat(np.arange(len(tokens.sentences), dtype=np.int32), tokens.sentences)
-    quoted = np.bincount(ids, weights=tokens.quoted, minlength=len(tokens.sentences)) * 2 > tokens.sentences
-    content = ~np.isin(tokens.hashes, STOPWORD_HASHES) & ~quoted[ids]
-    pairs = np.unique(np.stack([tokens.hashes[content], ids[content].astype(np.uint64)]), axis=1)
-    words, owners = pairs[0], pairs[1].astype(np.int32)
-    return words, owners, np.bincount(owners, minlength=len(tokens.sentences)).astype(np.int32)
 
 
 def strip(item: Sketch, boilerplate: np.ndarray) -> Sketch:
-    """The sketch without its boilerplate shingles, and without the content words of
-    sentences that are mostly boilerplate (the signature is left as it is)."""
+    """The sketch without its boilerplate shingles (the signature is left as it is)."""
     if len(boilerplate) == 0:
         return item
-    keep = ~np.isin(item.shingles, boilerplate, assume_unique=True)
-    # A shingle's first position names the sentence it starts in.
-    ends = np.cumsum(item.sentence_tokens)
-    starts_in = np.searchsorted(ends, item.positions[~keep], side="right")
-    furniture = np.bincount(starts_in, minlength=len(ends))[: len(ends)] * 2 > item.sentence_tokens
-    words = ~furniture[item.sentence_ids]
-    return replace(
-        item,
-        shingles=item.shingles[keep],
-        positions=item.positions[keep],
-        quoted=item.quoted[keep],
-        sentence_words=item.sentence_words[words],
-        sentence_ids=item.sentence_ids[words],
-        sentence_sizes=np.where(furniture, 0, item.sentence_sizes).astype(np.int32),
-    )
+    keep = ~_member(item.shingles, boilerplate)
+    return replace(item, shingles=item.shingles[keep], positions=item.positions[keep], quoted=item.quoted[keep])
+
+
+def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """``np.isin(values, sorted_set)`` for a sorted ``sorted_set``, by binary search."""
+    if len(sorted_set) == 0:
+        return np.zeros(len(values), dtype=bool)
+    found = np.searchsorted(sorted_set, values).clip(max=len(sorted_set) - 1)
+    return sorted_set[found] == values
+
+
+def sentences(text: str, boilerplate: np.ndarray, config: ScanConfig, cache: TokenHashes | None = None) -> Sentences:
+    """A document's sentences as bags of content words. A sentence mostly inside quotation
+    marks, or mostly made of boilerplate shingles, gets no words: it can match nothing (a
+    shared quotation or a site's furniture is not a rewrite)."""
+    tokens = tokenize(text, cache)
+    lengths = sentence_lengths(text)
+    count = len(lengths)
+    ids = np.repeat(np.arange(count, dtype=np.int32), lengths)
+    quoted = np.bincount(ids, weights=tokens.quoted, minlength=count) * 2 > lengths
+    shingles = shingle_hashes(tokens.hashes, config.shingle_size)
+    starts_in = ids[: len(shingles)][_member(shingles, boilerplate)]
+    furniture = np.bincount(starts_in, minlength=count) * 2 > lengths
+    content = ~_member(tokens.hashes, STOPWORD_HASHES) & ~(quoted | furniture)[ids]
+    words, owners = tokens.hashes[content], ids[content]
+    order = np.lexsort((owners, words))
+    words, owners = words[order], owners[order]
+    distinct = np.ones(len(words), dtype=bool)
+    distinct[1:] = (words[1:] != words[:-1]) | (owners[1:] != owners[:-1])
+    words, owners = words[distinct], owners[distinct]
+    return Sentences(words=words, ids=owners, sizes=np.bincount(owners, minlength=count).astype(np.int32), tokens=lengths)

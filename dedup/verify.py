@@ -25,12 +25,12 @@ also shares surrounding text. Two lengths of run matter:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .config import ScanConfig
-from .models import LinkRelation, Sketch
+from .models import LinkRelation, Sentences, Sketch
 
 # Shared shingles whose positions are at most this many tokens apart belong to one passage
 # (lets a run survive a few edited words).
@@ -56,8 +56,22 @@ class Measures:
     in_passages: int  # shingles in shared passages (runs of at least ``min_run``)
     longest_run: int  # shingles in the longest shared passage
     larger_start: float  # where the shared runs start in the larger document (0 = its beginning, 1 = its end)
-    rewritten: float  # share of the smaller document in sentences the other rewrites (0 when not measured)
     shared_shingles: np.ndarray  # the hashes of the shared shingles
+    common: int  # shared shingles, in runs or not
+    #: share of the smaller document in sentences the other rewrites (see ``with_sentences``)
+    rewritten: float = 0.0
+
+    def needs_sentences(self, config: ScanConfig) -> bool:
+        """Whether sentence matching could make this pair a copy: it shares some text (``min_run``
+        shingles), but its runs do not make it one. Sentence matching costs more than shingles, so only such
+        pairs pay for it."""
+        return self.common >= config.min_run and self.relation(config) != LinkRelation.COPY
+
+    def with_sentences(self, a: Sentences, b: Sentences, config: ScanConfig) -> "Measures":
+        """The figures with ``rewritten`` measured on the two documents' sentences."""
+        small, large = (a, b) if a.tokens.sum() <= b.tokens.sum() else (b, a)
+        found = rewritten_coverage(small, large, min_dice=config.rewrite_dice, min_words=config.rewrite_min_words)
+        return replace(self, rewritten=found)
 
     def relation(self, config: ScanConfig) -> LinkRelation | None:
         """Copy, reuse, or None (see the module doc)."""
@@ -90,12 +104,6 @@ def measure(a: Sketch, b: Sketch, config: ScanConfig) -> Measures:
     a_size, b_size = len(a.shingles), len(b.shingles)
     smaller = min(a_size, b_size)
     larger, larger_positions = (a, a_positions) if a_size >= b_size else (b, b_positions)
-    small = b if larger is a else a
-    # Sentence matching costs more than shingles: only for pairs that share some text but
-    # whose runs do not already make them copies.
-    rewritten = 0.0
-    if smaller and len(shared) >= config.min_copy and count < config.copy_coverage * smaller:
-        rewritten = rewritten_coverage(small, larger, min_dice=config.rewrite_dice, min_words=config.rewrite_min_words)
     end = int(larger.positions.max()) if len(larger.positions) else 0
     start = int(larger_positions[covered].min()) / end if covered.any() and end else 0.0
     return Measures(
@@ -110,38 +118,38 @@ def measure(a: Sketch, b: Sketch, config: ScanConfig) -> Measures:
         in_passages=int(passages.sum()),
         longest_run=int(runs.max()) if len(runs) else 0,
         larger_start=start,
-        rewritten=rewritten,
+        common=len(shared),
         shared_shingles=shared,
     )
 
 
-def rewritten_coverage(small: Sketch, large: Sketch, *, min_dice: float, min_words: int) -> float:
+def rewritten_coverage(small: Sentences, large: Sentences, *, min_dice: float, min_words: int) -> float:
     """Share of ``small``'s tokens in sentences that a sentence of ``large`` rewrites.
 
     Two sentences match when the Dice coefficient of their content words reaches
     ``min_dice``; sentences with fewer than ``min_words`` content words never match (a short
     line of names says nothing). Word order is free: a rewrite moves words around.
     """
-    total = int(small.sentence_tokens.sum())
-    if total == 0 or len(large.sentence_words) == 0:
+    total = int(small.tokens.sum())
+    if total == 0 or len(large.words) == 0:
         return 0.0
-    common = np.intersect1d(small.sentence_words, large.sentence_words)
+    common = np.intersect1d(small.words, large.words)
     if len(common) == 0:
         return 0.0
-    a = np.isin(small.sentence_words, common)
-    b = np.isin(large.sentence_words, common)
-    a_words, a_ids = small.sentence_words[a], small.sentence_ids[a]
-    b_words, b_ids = large.sentence_words[b], large.sentence_ids[b]
+    a = np.isin(small.words, common)
+    b = np.isin(large.words, common)
+    a_words, a_ids = small.words[a], small.ids[a]
+    b_words, b_ids = large.words[b], large.ids[b]
     # Every (sentence of small, sentence of large) pair that shares a word, once per word.
     b_start = np.searchsorted(b_words, a_words, side="left")
     b_count = np.searchsorted(b_words, a_words, side="right") - b_start
     repeat = np.repeat(np.arange(len(a_words)), b_count)
     offset = np.arange(len(repeat)) - np.repeat(np.cumsum(b_count) - b_count, b_count)
-    shared = np.zeros((len(small.sentence_sizes), len(large.sentence_sizes)), dtype=np.int32)
+    shared = np.zeros((len(small.sizes), len(large.sizes)), dtype=np.int32)
     np.add.at(shared, (a_ids[repeat], b_ids[b_start[repeat] + offset]), 1)
-    dice = 2 * shared / (small.sentence_sizes[:, None] + large.sentence_sizes[None, :]).clip(min=1)
-    matched = (dice.max(axis=1) >= min_dice) & (small.sentence_sizes >= min_words)
-    return float(small.sentence_tokens[matched].sum() / total)
+    dice = 2 * shared / (small.sizes[:, None] + large.sizes[None, :]).clip(min=1)
+    matched = (dice.max(axis=1) >= min_dice) & (small.sizes >= min_words)
+    return float(small.tokens[matched].sum() / total)
 
 
 def _in_passages(positions: np.ndarray, quoted: np.ndarray, min_run: int, config: ScanConfig) -> np.ndarray:

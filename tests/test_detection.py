@@ -215,3 +215,55 @@ def test_site_of_prefers_metadata_then_url_then_folder():
     assert boilerplate.site_of(doc(path="www.news.com.au/page.html")) == "news.com.au"
     assert boilerplate.site_of(doc(path="feeds/reuters/page.json")) == "folder:feeds/reuters"
     assert boilerplate.site_of(doc(path="page.txt")) is None
+
+
+WIRE = (
+    "Posh Spice decided to go to doctors after being afraid that she was losing too much weight, she has disclosed. "
+    "Victoria made the admission in an interview with Michael Parkinson, to be broadcast on BBC1 at 9.30pm tomorrow. "
+    "The wife of England soccer star David Beckham said she started to get paranoid about her weight after the birth. "
+    "Doctors told her that losing weight is something that happens to many women when they have children."
+)
+REWRITE = (
+    "Worried about losing too much weight, Posh Spice went to see doctors, she disclosed. "
+    "She made the admission to Michael Parkinson in an interview broadcast on BBC1 tonight at 9.30pm. "
+    "David Beckham's wife said she became paranoid about her weight after giving birth. "
+    "Her doctors told her that many women lose weight when they have children."
+)
+INDEPENDENT = (
+    "Victoria Beckham appeared on the Parkinson show on BBC1 last night looking thin in a cream leather dress. "
+    "The singer joked with the host about her husband David and their baby son Brooklyn. "
+    "Fans of the Spice Girls have worried for months about the star's health and her slim figure."
+)
+
+
+def test_a_rewritten_wire_story_is_a_copy_and_an_independent_report_is_not():
+    wire, rewrite, independent = (make_sketch(n, t) for n, t in (("wire", WIRE), ("rewrite", REWRITE), ("other", INDEPENDENT)))
+    split = {n: sketch.sentences(t, np.zeros(0, dtype=np.uint32), CONFIG) for n, t in (("wire", WIRE), ("rewrite", REWRITE), ("other", INDEPENDENT))}
+    figures = verify.measure(wire, rewrite, CONFIG)
+    assert figures.coverage < CONFIG.copy_coverage  # the shared runs alone do not make a copy ...
+    assert figures.needs_sentences(CONFIG)
+    rewritten = figures.with_sentences(split["wire"], split["rewrite"], CONFIG)
+    assert rewritten.rewritten >= CONFIG.rewrite_coverage and rewritten.relation(CONFIG) == LinkRelation.COPY  # ... the sentences do
+    other = verify.measure(wire, independent, CONFIG).with_sentences(split["wire"], split["other"], CONFIG)
+    assert other.rewritten < CONFIG.rewrite_coverage and other.relation(CONFIG) is None
+
+
+def test_a_quoted_sentence_can_match_nothing():
+    quote = '"I did go to the doctors because I started to get paranoid about my weight after the baby," she said.'
+    split = sketch.sentences(f"{quote} The rest is different.", np.zeros(0, dtype=np.uint32), CONFIG)
+    assert split.sizes[0] == 0 and split.sizes.sum() > 0
+
+
+def test_lsh_pairs_are_the_buckets_of_datasketchs_index():
+    from datasketch import LeanMinHash, MinHashLSH
+
+    body = article_body(seed_path("000").read_text()).split()
+    texts = [" ".join(body[i : i + 200]) for i in range(0, 400, 20)] + [seed_path(p).read_text() for p in ("000", "001", "002")]
+    sketches = [make_sketch(str(i), t) for i, t in enumerate(texts)]
+    index = MinHashLSH(threshold=CONFIG.lsh_threshold, num_perm=CONFIG.num_perm)
+    for number, item in enumerate(sketches):
+        index.insert(number, LeanMinHash(seed=CONFIG.seed, hashvalues=item.minhash, scheme="affine32"))
+    expected = {(min(a, b), max(a, b)) for a, item in enumerate(sketches) for b in index.query(
+        LeanMinHash(seed=CONFIG.seed, hashvalues=item.minhash, scheme="affine32")) if a != b}
+    found = candidates.lsh_pairs(sketches, CONFIG)
+    assert len(expected) > 10 and found == expected
