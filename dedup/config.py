@@ -47,7 +47,7 @@ class ScanConfig:
     min_run_unquoted: int = 2
     #: a copy: runs of at least ``min_copy_run`` shingles cover this share of the smaller
     #: document ...
-    copy_coverage: float = 0.3
+    copy_coverage: float = 0.5
     min_copy_run: int = 4
     #: ... with at least this many shingles (a very short text needs a few words).
     min_copy: int = 15
