@@ -46,13 +46,12 @@ def main(data: Path) -> int:
         floor("pan passages plagdet on linked pairs, overall", passages["overall"]["on_linked_pairs"]["plagdet"], 0.92)
 
     clough = run("eval", "clough-stevenson", str(data / "clough-stevenson"))
-    # Below the 0.70 target since copies need 30% coverage after boilerplate (README, Clough).
-    floor("clough ARI", clough["adjusted_rand_index"], 0.55)
+    floor("clough ARI", clough["adjusted_rand_index"], 0.70)
     floor("clough pairwise precision", clough["pairwise_precision"], 0.95)
     floor("clough cut recall", clough["clustered_with_original"]["cut"]["share"], 0.8)
     floor("clough non answers kept apart", 1 - clough["clustered_with_original"]["non"]["share"], 1.0)
-    # Was 1.0 before the copy/reuse change; two of five originals now lose the election.
-    floor("clough orig_task* canonical", clough["canonical"]["accuracy"], 0.6)
+    # 1.0 before the copy/reuse change; the original of one task now loses the election (README).
+    floor("clough orig_task* canonical", clough["canonical"]["accuracy"], 0.8)
 
     synth = run("eval", "synth", str(data / "bbc"))
     floor("synth canonical, a member has a time", synth["canonical"]["with_time"]["accuracy"], 0.97)
@@ -65,15 +64,18 @@ def main(data: Path) -> int:
     floor("lee: re-issued background articles found (clusters)", len(lee), 8)
 
     meter = run("eval", "meter", str(data / "meter-showbiz"))
-    floor("meter wholly derived: recall", meter["all_links"]["wholly"]["recall"], 0.46)
-    floor("meter partially derived: recall", meter["all_links"]["partially"]["recall"], 0.17)
-    floor("meter non derived kept apart", 1.0 - meter["all_links"]["non"]["share"], 0.92)
-    floor("meter derived precision", meter["all_links"]["derived"]["precision"], 0.92)
-    floor("meter derived F1", meter["all_links"]["derived"]["f1"], 0.40)
-    floor("meter PA file is the source", meter["all_links"]["pa_source"]["share"], 0.51)
+    floor("meter wholly derived: recall", meter["all_links"]["wholly"]["recall"], 0.64)
+    floor("meter partially derived: recall", meter["all_links"]["partially"]["recall"], 0.19)
+    floor("meter non derived kept apart", 1.0 - meter["all_links"]["non"]["share"], 0.95)
+    floor("meter non derived never a copy", 1.0 - meter["copy_links"]["non"]["share"], 1.0)
+    floor("meter derived precision", meter["all_links"]["derived"]["precision"], 0.95)
+    floor("meter derived F1", meter["all_links"]["derived"]["f1"], 0.48)
+    floor("meter PA file is the source", meter["all_links"]["pa_source"]["share"], 0.56)
 
     l3s = run("eval", "l3s", str(data / "l3s-gn1"))
     floor("l3s body token F1, mean over pages", l3s["bodies"]["tokens"]["f1"]["mean"], 0.88)
+    # One flagged cluster is read as real (a Reuters story on indiatimes; see the README).
+    floor("l3s: clusters whose labelled bodies differ, at most one (1 - suspects)", 1 - l3s["suspect_false_merges"], 0)
 
     extraction = run("eval", "extraction", str(data / "article-extraction-benchmark"))
     floor("extraction benchmark: no clusters among its 181 different articles (1 - clusters)", 1.0 - extraction["n_clusters"], 1.0)

@@ -141,20 +141,6 @@ def build_clusters(
     return sorted(clusters, key=lambda c: c.id)
 
 
-def member_links(clusters: Iterable[Cluster], links: Sequence[Link]) -> list[Link]:
-    """The link that stands for each copy in its cluster: its link to the canonical, or,
-    when it has none, its strongest link inside the cluster (the one its figures and its
-    passages come from)."""
-    by_pair = _by_pair(links)
-    found = []
-    for item in clusters:
-        members = frozenset(item.member_ids)
-        for member in item.member_ids:
-            if member != item.canonical_id:
-                found.append(_member_link(member, item.canonical_id, members, by_pair))
-    return found
-
-
 def _by_pair(links: Iterable[Link]) -> dict[tuple[str, str], Link]:
     by_pair = {(l.source_id, l.copy_id): l for l in links}
     by_pair.update({(l.copy_id, l.source_id): l for l in by_pair.values()})

@@ -170,15 +170,7 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
         )
         with writer:
             detection = detect(all_docs, config, previous_members, progress)
-            # Passages are aligned for the links that are shown: each copy's link in its
-            # cluster, and every reuse link (a link between two copies of one story adds
-            # nothing to read).
-            shown = sorted(
-                {*cluster.member_links(detection.clusters, detection.links),
-                 *(l for l in detection.links if l.relation == LinkRelation.REUSE)},
-                key=lambda l: (l.source_id, l.copy_id),
-            )
-            alignments = align_links(shown, all_docs, config.workers or os.cpu_count() or 1, progress, reusable)
+            alignments = align_links(detection.links, all_docs, config.workers or os.cpu_count() or 1, progress, reusable)
         clustered = {m for c in detection.clusters for m in c.member_ids}
         summary = {
             "finished_at": _now(),
@@ -198,13 +190,13 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
         }
         # Links were oriented by provenance before alignment, so the passages already run
         # source → copy; they refine each copy's relation (verbatim, excerpt, expanded, edited).
-        aligned = {(l.source_id, l.copy_id): passages for l, (passages, _) in zip(shown, alignments)}
+        aligned = {(l.source_id, l.copy_id): passages for l, (passages, _) in zip(detection.links, alignments)}
         decisions = provenance.with_passages(detection.decisions, detection.links, aligned)
         store.save_results(
             db, scan_id, previous=previous_rows, links=detection.links, clusters=detection.clusters,
             decisions=decisions, summary=summary,
         )
-        store.save_passages(db, [(link, passages, figures) for link, (passages, figures) in zip(shown, alignments)])
+        store.save_passages(db, [(link, passages, figures) for link, (passages, figures) in zip(detection.links, alignments)])
     db.close()
     return ScanResult(scan_id=scan_id, summary=summary, problems=problems)
 

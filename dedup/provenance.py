@@ -236,7 +236,7 @@ def orient_links(
             place[doc_id] = index
             member_of[doc_id] = number
     oriented = []
-    compiled = compilations(links, [members for members, _ in decisions])
+    compiled = compilations(links, [members for members, _ in decisions], copies_only=False)
     for link in links:
         if member_of.get(link.source_id, -1) == member_of.get(link.copy_id, -2):
             backwards = place[link.copy_id] < place[link.source_id]
@@ -250,19 +250,23 @@ def orient_links(
 # --- compilations ---------------------------------------------------------------------
 
 
-def compilations(links: Sequence[Link], groups: Sequence[frozenset[str]]) -> dict[str, tuple[str, ...]]:
+def compilations(
+    links: Sequence[Link], groups: Sequence[frozenset[str]], *, copies_only: bool = True
+) -> dict[str, tuple[str, ...]]:
     """Documents that carry text from two or more stories, with one partner per story.
 
     A story is a group (cluster) of documents; a partner outside every group is a story of
-    its own. Only copy links count (a reuse link is a passage, not a story taken in), and a
-    partner counts when a larger share of it is in the document than of the document in it.
-    A digest, a round-up or a text built from several sources takes parts of more than one
-    story, and it is the copy in each of those links.
+    its own. A partner counts when a larger share of it is in the document than of the
+    document in it. A digest, a round-up or a text built from several sources takes parts of
+    more than one story, and it is the copy in each of those links. With ``copies_only``
+    (electing a cluster's canonical) only copy links count: a source whose passages were
+    reused by several texts must not look like a digest of them; orienting a reuse link asks
+    which of the two took passages from several documents, so there every link counts.
     """
     story = {doc_id: n for n, members in enumerate(groups) for doc_id in members}
     partners: dict[str, dict[object, str]] = {}
-    copies = (l for l in links if l.relation == LinkRelation.COPY)
-    for link in sorted(copies, key=lambda l: (l.source_id, l.copy_id)):
+    counted = (l for l in links if l.relation == LinkRelation.COPY or not copies_only)
+    for link in sorted(counted, key=lambda l: (l.source_id, l.copy_id)):
         for doc_id, other, other_share, own_share in (
             (link.source_id, link.copy_id, link.copy_containment, link.source_containment),
             (link.copy_id, link.source_id, link.source_containment, link.copy_containment),

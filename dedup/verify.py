@@ -63,8 +63,8 @@ class Measures:
 
     def needs_sentences(self, config: ScanConfig) -> bool:
         """Whether sentence matching could make this pair a copy: it shares some text (``min_run``
-        shingles), but its runs do not make it one. Sentence matching costs more than shingles, so only such
-        pairs pay for it."""
+        shingles), but its runs do not make it one. Sentence matching costs more than
+        shingles, so only such pairs pay for it."""
         return self.common >= config.min_run and self.relation(config) != LinkRelation.COPY
 
     def with_sentences(self, a: Sentences, b: Sentences, config: ScanConfig) -> "Measures":
