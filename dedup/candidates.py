@@ -51,16 +51,22 @@ def _bucket_pairs(bucket: np.ndarray, owners: np.ndarray, n: int) -> list[np.nda
     shared = sizes[bucket] > 1
     if not shared.any():
         return []
-    order = np.argsort(bucket[shared], kind="stable")
+    order = np.lexsort((owners[shared], bucket[shared]))
     members, buckets = owners[shared][order], bucket[shared][order]
     starts = np.flatnonzero(np.concatenate(([True], buckets[1:] != buckets[:-1])))
-    counts = sizes[buckets[starts]]
-    twos = starts[counts == 2]
-    codes = [np.minimum(members[twos], members[twos + 1]) * n + np.maximum(members[twos], members[twos + 1])]
-    for start, count in zip(starts[counts > 2], counts[counts > 2]):
-        group = np.sort(members[start : start + count])
-        i, j = np.triu_indices(count, k=1)
-        codes.append(group[i] * n + group[j])
+    return _pairs_within(members, starts, sizes[buckets[starts]], n)
+
+
+def _pairs_within(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray, n: int) -> list[np.ndarray]:
+    """Pair codes (``i * n + j``, ``i < j``) of every two members of each group
+    ``members[start:start + size]`` (members sorted within a group); groups of one size are
+    paired in one step."""
+    codes = []
+    for size in np.unique(sizes):
+        first = starts[sizes == size]
+        block = members[first[:, None] + np.arange(size)[None, :]]  # (groups, size)
+        i, j = np.triu_indices(int(size), k=1)
+        codes.append((block[:, i] * n + block[:, j]).ravel())
     return codes
 
 
@@ -86,19 +92,14 @@ def passage_pairs(sketches: Sequence[Sketch], config: ScanConfig) -> set[tuple[i
     ends = np.concatenate((boundaries, [len(all_hashes)]))
     sizes = ends - starts
     n = len(sketches)
-    codes: list[np.ndarray] = []
-    twos = starts[sizes == 2]
-    codes.append(all_owners[twos] * n + all_owners[twos + 1])
-    for start, end in zip(starts[sizes > 2], ends[sizes > 2]):
+    small = (sizes >= 2) & (sizes <= config.passage_max_df)
+    codes = _pairs_within(all_owners, starts[small], sizes[small], n)
+    for start, end in zip(starts[sizes > config.passage_max_df], ends[sizes > config.passage_max_df]):
         group = all_owners[start:end]
-        if len(group) <= config.passage_max_df:
-            i, j = np.triu_indices(len(group), k=1)
-        else:
-            i = np.repeat(np.arange(_REPRESENTATIVES), len(group))
-            j = np.tile(np.arange(len(group)), _REPRESENTATIVES)
-            keep = i < j
-            i, j = i[keep], j[keep]
-        codes.append(group[i] * n + group[j])
+        i = np.repeat(np.arange(_REPRESENTATIVES), len(group))
+        j = np.tile(np.arange(len(group)), _REPRESENTATIVES)
+        keep = i < j
+        codes.append(group[i[keep]] * n + group[j[keep]])
     if not codes:
         return set()
     unique, counts = np.unique(np.concatenate(codes), return_counts=True)

@@ -67,10 +67,7 @@ def detect(
     )
     sketches = [sketch.strip(item, found) for item in full]
     del full
-    by_lsh, by_passage = _side_by_side(
-        partial(candidates.lsh_pairs, sketches, config), partial(candidates.passage_pairs, sketches, config),
-        parallel=workers > 1 and len(docs) >= PARALLEL_MIN_ITEMS,
-    )
+    by_lsh, by_passage = candidates.lsh_pairs(sketches, config), candidates.passage_pairs(sketches, config)
     pairs = sorted(by_lsh | by_passage)
     measured = _parallel_map(partial(_verify_chunk, config=config), pairs, workers, shared=sketches)
     measured = _with_sentences(pairs, measured, [d.text for d in docs], found, config, workers)
@@ -294,26 +291,6 @@ def _parallel_map(func, items: list, workers: int, *, shared: object = None, min
             return [result for chunk in pool.map(func, chunks) for result in chunk]
     finally:
         _shared_with_workers = None
-
-
-def _side_by_side(first, second, *, parallel: bool) -> tuple:
-    """``(first(), second())``; with ``parallel``, ``first`` runs meanwhile in a forked worker
-    (which inherits it, data included, rather than receiving a pickled copy)."""
-    global _shared_with_workers
-    if not parallel:
-        return first(), second()
-    _shared_with_workers = first
-    try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
-            pending = pool.submit(_call_shared)
-            other = second()
-            return pending.result(), other
-    finally:
-        _shared_with_workers = None
-
-
-def _call_shared():
-    return _shared_with_workers()
 
 
 def _load_chunk(items: list[tuple[str, str | None]], *, root: Path, config: ScanConfig) -> list:
