@@ -347,19 +347,29 @@ def eval_meter_command(
     _emit(evaluate_news.meter_report(store.open_db(path, create=False), gold))
 
 
+def _scan_built(db: Optional[Path], prefix: str, build):
+    """Build an evaluation corpus with ``build(folder)`` in a temporary folder and scan it into
+    ``db`` (or a temporary database). Returns the database, what ``build`` returned, and the
+    temporary database's folder (None for ``db``), which the caller keeps while it reads."""
+    from . import store
+
+    path, holder = _eval_db(db)
+    with tempfile.TemporaryDirectory(prefix=prefix) as scratch:
+        built = _run(build, Path(scratch))
+        _scan(Path(scratch), path, True)
+    return store.open_db(path, create=False), built, holder
+
+
 @eval_app.command("l3s")
 def eval_l3s_command(
     folder: Annotated[Path, typer.Argument(help="The l3s-gn1 data folder (original/, annotated/, url-mapping.txt).")],
     db: EvalDbOption = None,
 ) -> None:
     """Scan the L3S-GN1 pages: body extraction against the labelled body, clusters and their suspects."""
-    from . import evaluate_news, store
+    from . import evaluate_news
 
-    path, holder = _eval_db(db)
-    with tempfile.TemporaryDirectory(prefix="dedup-l3s-") as scratch:
-        paths = _run(evaluate_news.build_l3s_corpus, folder, Path(scratch))
-        _scan(Path(scratch), path, True)
-    _emit(evaluate_news.l3s_report(store.open_db(path, create=False), folder, paths))
+    database, paths, _folder = _scan_built(db, "dedup-l3s-", lambda scratch: evaluate_news.build_l3s_corpus(folder, scratch))
+    _emit(evaluate_news.l3s_report(database, folder, paths))
 
 
 @eval_app.command("extraction")
@@ -368,13 +378,10 @@ def eval_extraction_command(
     db: EvalDbOption = None,
 ) -> None:
     """Scan the article-extraction benchmark: body extraction against articleBody, clusters (none wanted)."""
-    from . import evaluate_news, store
+    from . import evaluate_news
 
-    path, holder = _eval_db(db)
-    with tempfile.TemporaryDirectory(prefix="dedup-extraction-") as scratch:
-        gold = _run(evaluate_news.build_extraction_corpus, folder, Path(scratch))
-        _scan(Path(scratch), path, True)
-    _emit(evaluate_news.extraction_report(store.open_db(path, create=False), gold))
+    database, gold, _folder = _scan_built(db, "dedup-extraction-", lambda scratch: evaluate_news.build_extraction_corpus(folder, scratch))
+    _emit(evaluate_news.extraction_report(database, gold))
 
 
 @eval_app.command("news-events")
@@ -383,13 +390,10 @@ def eval_news_events_command(
     db: EvalDbOption = None,
 ) -> None:
     """Scan the news-events articles (one folder per publisher) and list the clusters and links for reading."""
-    from . import evaluate_news, store
+    from . import evaluate_news
 
-    path, holder = _eval_db(db)
-    with tempfile.TemporaryDirectory(prefix="dedup-news-events-") as scratch:
-        rows = _run(evaluate_news.build_news_events_corpus, folder, Path(scratch))
-        _scan(Path(scratch), path, True)
-    _emit(evaluate_news.news_events_report(store.open_db(path, create=False), rows))
+    database, rows, _folder = _scan_built(db, "dedup-news-events-", lambda scratch: evaluate_news.build_news_events_corpus(folder, scratch))
+    _emit(evaluate_news.news_events_report(database, rows))
 
 
 @bench_app.command("scan")
