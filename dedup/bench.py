@@ -129,7 +129,7 @@ def dedup_scan(corpus: Path, db: Path) -> dict:
     start = time.perf_counter()
     result = scan(Path(corpus), db)
     seconds = time.perf_counter() - start
-    return {"documents": result.summary["n_documents"], "clusters": result.summary["n_clusters"], "seconds": seconds}
+    return {"documents": result.summary.n_documents, "clusters": result.summary.n_clusters, "seconds": seconds}
 
 
 def _child(which: str, corpus: str, db: str) -> None:

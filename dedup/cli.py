@@ -103,17 +103,17 @@ def scan_command(
     """Scan FOLDER for syndicated copies and store documents, links and clusters in the database."""
     columns = tuple(tuple(part.strip() for part in c.split("=", 1)) for c in column) if column else None
     result = _scan(folder, db, quiet, max_file_bytes=max_file_bytes, workers=workers, columns=columns)
-    summary = {"scan_id": result.scan_id, "db": str(db), **result.summary}
+    summary = {"scan_id": result.scan_id, "db": str(db), **result.summary.as_dict()}
     if as_json:
         summary["errors"] = [{"path": p.path, "reason": p.reason} for p in result.problems]
         _emit(summary)
         return
     s = result.summary
     typer.echo(
-        f"Scanned {s['n_files']} files ({s['n_new_files']} new, {s['n_changed_files']} changed, "
-        f"{s['n_unchanged_files']} unchanged, {s['n_removed_files']} removed, {s['n_skipped_files']} skipped): "
-        f"{s['n_documents']} documents, {s['n_links']} links ({s['n_links'] - s['n_reuse_links']} copy, {s['n_reuse_links']} reuse), {s['n_clusters']} clusters "
-        f"({s['n_clustered_documents']} documents in clusters), {s['n_errors']} errors."
+        f"Scanned {s.n_files} files ({s.n_new_files} new, {s.n_changed_files} changed, "
+        f"{s.n_unchanged_files} unchanged, {s.n_removed_files} removed, {s.n_skipped_files} skipped): "
+        f"{s.n_documents} documents, {s.n_links} links ({s.n_copy_links} copy, {s.n_reuse_links} reuse), {s.n_clusters} clusters "
+        f"({s.n_clustered_documents} documents in clusters), {s.n_errors} errors."
     )
     for problem in result.problems[:20]:
         typer.echo(f"  error: {problem.path}: {problem.reason}", err=True)
@@ -125,10 +125,10 @@ def scan_command(
 @app.command("clusters")
 def clusters_command(db: DbOption = Path("dedup.db"), as_json: JsonOption = False) -> None:
     """List clusters: id, size, canonical document, mean similarity."""
-    from . import store
+    from .db import open_db, read
 
-    database = _run(store.open_db, db, create=False)
-    rows = store.list_clusters(database)
+    database = _run(open_db, db, create=False)
+    rows = read.list_clusters(database)
     if as_json:
         _emit(rows)
         return
@@ -154,10 +154,11 @@ def show_command(
     as_json: JsonOption = False,
 ) -> None:
     """Show a cluster's members, which one is the original and why (evidence, confidence)."""
-    from . import provenance, store
+    from . import provenance
+    from .db import open_db, read
 
-    database = _run(store.open_db, db, create=False)
-    detail = _run(store.cluster_detail, database, cluster_id)
+    database = _run(open_db, db, create=False)
+    detail = _run(read.cluster_detail, database, cluster_id)
     detail["explanation"] = provenance.explain(detail)
     if as_json:
         _emit(detail)
@@ -231,9 +232,10 @@ def eval_clusters_command(
     db: DbOption = Path("dedup.db"),
 ) -> None:
     """Score an existing scan against gold clusters (pairwise P/R/F1 and ARI, singletons counted)."""
-    from . import evaluate, store
+    from . import evaluate
+    from .db import open_db
 
-    database = _run(store.open_db, db, create=False)
+    database = _run(open_db, db, create=False)
     gold_labels = _run(evaluate.load_gold, gold)
     _emit(evaluate.cluster_scores(evaluate.predicted_labels(database), gold_labels))
 
@@ -242,25 +244,27 @@ def eval_clusters_command(
 def eval_clough_command(folder: Annotated[Path, typer.Argument(help="The clough-stevenson data folder.")], db: EvalDbOption = None) -> None:
     """Scan the Clough & Stevenson corpus and score it (ARI, pairwise P/R, recall per reuse level,
     and whether each orig_task* is its cluster's canonical)."""
-    from . import evaluate, store
+    from . import evaluate
+    from .db import open_db
 
     path, holder = _eval_db(db)
     _scan(folder, path, True)
-    database = store.open_db(path, create=False)
+    database = open_db(path, create=False)
     _emit({**evaluate.score_clough(database, folder), "canonical": evaluate.clough_canonical(database)})
 
 
 @eval_app.command("pan")
 def eval_pan_command(folder: Annotated[Path, typer.Argument(help="The pan13-train data folder (src/, susp/, pair_labels.tsv).")], db: EvalDbOption = None) -> None:
     """Scan PAN 2013 src/ and susp/ together and score document pairs per subset."""
-    from . import evaluate, store
+    from . import evaluate
+    from .db import open_db
 
     if not (folder / "pair_labels.tsv").exists():
         _err(f"Error: {folder} has no pair_labels.tsv (expected the pan13-train folder)")
         raise typer.Exit(code=1)
     path, holder = _eval_db(db)
     _scan(folder, path, True)
-    database = store.open_db(path, create=False)
+    database = open_db(path, create=False)
     _emit({**evaluate.score_pan(database, folder), "direction": evaluate.pan_direction(database, folder)})
 
 
@@ -274,7 +278,8 @@ def eval_synth_command(
     seed: Annotated[int, typer.Option(help="Generator seed.")] = 7,
 ) -> None:
     """Generate a syndication set from SOURCE, scan it, and score clusters and canonicals."""
-    from . import evaluate, store, synth
+    from . import evaluate, synth
+    from .db import open_db
 
     path, holder = _eval_db(db)
     with tempfile.TemporaryDirectory(prefix="dedup-synth-") as scratch:
@@ -282,7 +287,7 @@ def eval_synth_command(
         truth = _run(synth.generate, source, folder / "articles", stories=stories, singles=singles, seed=seed)
         (folder / "truth.json").write_text(json.dumps(truth.as_dict(), indent=1, sort_keys=True), encoding="utf-8")
         _scan(folder / "articles", path, True)
-    _emit(evaluate.score_synth(store.open_db(path, create=False), truth.as_dict()))
+    _emit(evaluate.score_synth(open_db(path, create=False), truth.as_dict()))
 
 
 @eval_app.command("pan-passages")
@@ -291,20 +296,22 @@ def eval_pan_passages_command(
     db: EvalDbOption = None,
 ) -> None:
     """Scan PAN 2013 src/ and susp/ together and score the aligned passages (PAN plagdet) per subset."""
-    from . import evaluate, store
+    from . import evaluate
+    from .db import open_db
 
     if not (folder / "pair_labels.tsv").exists():
         _err(f"Error: {folder} has no pair_labels.tsv (expected the pan13-train folder)")
         raise typer.Exit(code=1)
     path, holder = _eval_db(db)
     _scan(folder, path, True)
-    _emit(evaluate.score_pan_passages(store.open_db(path, create=False), folder))
+    _emit(evaluate.score_pan_passages(open_db(path, create=False), folder))
 
 
 @eval_app.command("lee")
 def eval_lee_command(folder: Annotated[Path, typer.Argument(help="The lee data folder (lee.cor, lee_background.cor).")], db: EvalDbOption = None) -> None:
     """Scan the Lee ABC news corpus (one article per line) and list what was clustered."""
-    from . import evaluate, store
+    from . import evaluate
+    from .db import open_db
 
     path, holder = _eval_db(db)
     with tempfile.TemporaryDirectory(prefix="dedup-lee-") as articles:
@@ -314,17 +321,18 @@ def eval_lee_command(folder: Annotated[Path, typer.Argument(help="The lee data f
                 raise typer.Exit(code=1)
             evaluate.write_lines_as_files(folder / name, Path(articles), prefix)
         _scan(Path(articles), path, True)
-    _emit(evaluate.describe_clusters(store.open_db(path, create=False)))
+    _emit(evaluate.describe_clusters(open_db(path, create=False)))
 
 
 @eval_app.command("bbc")
 def eval_bbc_command(folder: Annotated[Path, typer.Argument(help="The bbc data folder.")], db: EvalDbOption = None) -> None:
     """Scan the BBC News corpus and list the near-duplicate clusters it contains."""
-    from . import evaluate, store
+    from . import evaluate
+    from .db import open_db
 
     path, holder = _eval_db(db)
     _scan(folder, path, True)
-    clusters = evaluate.describe_clusters(store.open_db(path, create=False))
+    clusters = evaluate.describe_clusters(open_db(path, create=False))
     _emit({"n_clusters": len(clusters), "clusters": clusters})
 
 
@@ -336,7 +344,8 @@ def eval_meter_command(
     out: Annotated[Optional[Path], typer.Option("--out", help="Keep the corpus (OUT/corpus) and its labels (OUT/gold.json) here.")] = None,
 ) -> None:
     """Scan METER's PA wire copy with the newspaper stories and score "derived" per journalist label."""
-    from . import evaluate_news, store
+    from . import evaluate_news
+    from .db import open_db
 
     path, holder = _eval_db(db)
     with tempfile.TemporaryDirectory(prefix="dedup-meter-") as scratch:
@@ -344,20 +353,20 @@ def eval_meter_command(
         gold = _run(evaluate_news.build_meter_corpus, folder, domain, base / "corpus")
         (base / "gold.json").write_text(json.dumps(gold, indent=1), encoding="utf-8")
         _scan(base / "corpus", path, True)
-    _emit(evaluate_news.meter_report(store.open_db(path, create=False), gold))
+    _emit(evaluate_news.meter_report(open_db(path, create=False), gold))
 
 
 def _scan_built(db: Optional[Path], prefix: str, build):
     """Build an evaluation corpus with ``build(folder)`` in a temporary folder and scan it into
     ``db`` (or a temporary database). Returns the database, what ``build`` returned, and the
     temporary database's folder (None for ``db``), which the caller keeps while it reads."""
-    from . import store
+    from .db import open_db
 
     path, holder = _eval_db(db)
     with tempfile.TemporaryDirectory(prefix=prefix) as scratch:
         built = _run(build, Path(scratch))
         _scan(Path(scratch), path, True)
-    return store.open_db(path, create=False), built, holder
+    return open_db(path, create=False), built, holder
 
 
 @eval_app.command("l3s")

@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 
 import numpy as np
+
+
+class DateSource(StrEnum):
+    """Where a document's ``published_at`` came from (publisher-stated unless ``HTMLDATE``)."""
+
+    META = "meta"  # an HTML meta tag (article:published_time …)
+    JSON_LD = "json-ld"  # the page's JSON-LD datePublished
+    HTMLDATE = "htmldate"  # guessed from the page by htmldate
+    JSON = "json"  # a field of a JSON, CSV or Parquet record
+
+
+class PassageKind(StrEnum):
+    """What a stretch of a source → copy alignment is."""
+
+    SAME = "same"  # equal after normalisation
+    CHANGED = "changed"  # matched but edited
+    ADDED = "added"  # only in the copy
+    REMOVED = "removed"  # only in the source
+
+
+#: the passage kinds that hold text of both documents
+MATCHED_KINDS = (PassageKind.SAME, PassageKind.CHANGED)
 
 
 @dataclass(frozen=True)
@@ -31,8 +53,8 @@ class Document:
     n_words: int = 0
     #: when the document was last modified (UTC, from metadata), if it says so
     modified_at: str | None = None
-    #: where ``published_at`` came from: meta, json-ld, htmldate or a JSON field
-    date_source: str | None = None
+    #: where ``published_at`` came from
+    date_source: DateSource | None = None
     #: the URL of the work this document says it is based on (JSON-LD ``isBasedOn``)
     based_on: str | None = None
 
@@ -159,10 +181,39 @@ class Passage:
     into the documents' stored texts.
     """
 
-    kind: str
+    kind: PassageKind
     source_start: int
     source_end: int
     copy_start: int
     copy_end: int
     similarity: float
     diff: tuple[DiffOp, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    """The figures of one scan, as stored in its ``scans`` row and printed by ``dedup scan``."""
+
+    finished_at: str
+    n_files: int
+    n_new_files: int
+    n_changed_files: int
+    n_unchanged_files: int
+    n_removed_files: int
+    n_skipped_files: int
+    n_documents: int
+    n_errors: int
+    n_links: int
+    n_reuse_links: int
+    n_clusters: int
+    n_clustered_documents: int
+    n_boilerplate_shingles: int
+
+    @property
+    def n_copy_links(self) -> int:
+        """Links between two versions of one story (the rest are reuse)."""
+        return self.n_links - self.n_reuse_links
+
+    def as_dict(self) -> dict:
+        """The figures by ``scans`` column name."""
+        return asdict(self)

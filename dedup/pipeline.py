@@ -18,10 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__, align, boilerplate, candidates, cluster, ingest, normalize, provenance, sketch, store, verify
+from . import __version__, align, boilerplate, candidates, cluster, ingest, normalize, provenance, sketch, verify
 from .config import ScanConfig
+from .db import open_db, read, write
 from .errors import InputError
-from .models import Cluster, Document, InputProblem, Link, LinkRelation, Passage
+from .models import Cluster, Document, InputProblem, Link, LinkRelation, Passage, ScanSummary
 
 Progress = Callable[[str, int, int], None]
 
@@ -43,7 +44,7 @@ class ScanResult:
     """The summary of a scan, as stored in its ``scans`` row."""
 
     scan_id: int
-    summary: dict
+    summary: ScanSummary
     problems: list[InputProblem]
 
 
@@ -116,16 +117,16 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
         raise InputError(f"folder not found: {root}")
     if not root.is_dir():
         raise InputError(f"not a folder: {root} (dedup scan takes a folder of articles)")
-    db = store.open_db(db_path)
+    db = open_db(db_path)
     started = _now()
-    scan_id = store.start_scan(db, started, root.resolve().as_posix(), config.as_dict(), config.fingerprint(), versions())
+    scan_id = write.start_scan(db, started, root.resolve().as_posix(), config.as_dict(), config.fingerprint(), versions())
 
     paths, problems, skipped = ingest.walk(root)
-    known = store.stored_files(db)
-    previous_docs = {d.id: d for d in store.stored_documents(db)}
-    last = store.last_scan(db, scan_id)
+    known = read.stored_files(db)
+    previous_docs = {d.id: d for d in read.stored_documents(db)}
+    last = read.last_scan(db, scan_id)
     # An unchanged file is not parsed again: the problems found inside it last time still hold.
-    known_problems = store.file_problems(db, last["id"] if last else None)
+    known_problems = read.file_problems(db, last["id"] if last else None)
     files, new_docs, kept_ids = [], [], []
     file_documents: dict[str, int] = {}
     counts = {"new": 0, "changed": 0, "unchanged": 0}
@@ -152,48 +153,48 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
     kept_docs = [d for d in previous_docs.values() if d.path in present and d.path not in changed_paths]
     kept_ids = sorted(d.id for d in kept_docs)
     all_docs = kept_docs + new_docs
-    previous_members = store.stored_clusters(db)
-    previous_rows = store.previous_clusters(db)
+    previous_members = read.stored_clusters(db)
+    previous_rows = read.previous_clusters(db)
     # Alignments of links between unchanged documents are kept when nothing that decides
     # them (settings, versions) changed since the last scan.
     same_setup = last is not None and last["config_fingerprint"] == config.fingerprint() and json.loads(last["versions"]) == versions()
-    reusable = store.stored_alignments(db, kept_ids) if same_setup else {}
+    reusable = read.stored_alignments(db, kept_ids) if same_setup else {}
     with db.atomic():
         # Storing the documents (and indexing them for search) is SQLite work that runs
         # beside detection on a thread; both end before anything else is written.
         writer = _Background(
-            store.save_documents, db, scan_id, files=files, file_documents=file_documents, removed_paths=removed,
+            write.save_documents, db, scan_id, files=files, file_documents=file_documents, removed_paths=removed,
             new_documents=new_docs, kept_document_ids=kept_ids, problems=problems,
         )
         with writer:
             detection = detect(all_docs, config, previous_members, progress)
             alignments = align_links(detection.links, all_docs, config.workers or os.cpu_count() or 1, progress, reusable)
         clustered = {m for c in detection.clusters for m in c.member_ids}
-        summary = {
-            "finished_at": _now(),
-            "n_files": len(paths),
-            "n_new_files": counts["new"],
-            "n_changed_files": counts["changed"],
-            "n_unchanged_files": counts["unchanged"],
-            "n_removed_files": len(removed),
-            "n_skipped_files": skipped,
-            "n_documents": len(all_docs),
-            "n_errors": len(problems),
-            "n_links": len(detection.links),
-            "n_clusters": len(detection.clusters),
-            "n_clustered_documents": len(clustered),
-            "n_boilerplate_shingles": detection.boilerplate_shingles,
-            "n_reuse_links": sum(l.relation == LinkRelation.REUSE for l in detection.links),
-        }
+        summary = ScanSummary(
+            finished_at=_now(),
+            n_files=len(paths),
+            n_new_files=counts["new"],
+            n_changed_files=counts["changed"],
+            n_unchanged_files=counts["unchanged"],
+            n_removed_files=len(removed),
+            n_skipped_files=skipped,
+            n_documents=len(all_docs),
+            n_errors=len(problems),
+            n_links=len(detection.links),
+            n_reuse_links=sum(l.relation == LinkRelation.REUSE for l in detection.links),
+            n_clusters=len(detection.clusters),
+            n_clustered_documents=len(clustered),
+            n_boilerplate_shingles=detection.boilerplate_shingles,
+        )
         # Links were oriented by provenance before alignment, so the passages already run
         # source → copy; they refine each copy's relation (verbatim, excerpt, expanded, edited).
         aligned = {(l.source_id, l.copy_id): passages for l, (passages, _) in zip(detection.links, alignments)}
         decisions = provenance.with_passages(detection.decisions, detection.links, aligned)
-        store.save_results(
+        write.save_results(
             db, scan_id, previous=previous_rows, links=detection.links, clusters=detection.clusters,
             decisions=decisions, summary=summary,
         )
-        store.save_passages(db, [(link, passages, figures) for link, (passages, figures) in zip(detection.links, alignments)])
+        write.save_passages(db, [(link, passages, figures) for link, (passages, figures) in zip(detection.links, alignments)])
     db.close()
     return ScanResult(scan_id=scan_id, summary=summary, problems=problems)
 

@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 
 from sqlite_utils import Database
 
-from . import store
+from .db import open_db, read
+from .db.schema import MIGRATIONS
 from .errors import ReportError
 
 KINDS = ("same", "changed", "added", "removed")
@@ -192,9 +193,9 @@ def write_report(db_path: Path | str, out_dir: Path | str) -> list[Path]:
     Cluster pages left over from an earlier report (``cluster-*.html`` whose cluster is gone)
     are removed, so the folder always matches the database.
     """
-    db = store.open_db(db_path, create=False)
+    db = open_db(db_path, create=False)
     # A database from an older dedup gets the tables and columns read here (empty).
-    store.MIGRATIONS.apply(db)
+    MIGRATIONS.apply(db)
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -290,7 +291,7 @@ def load_summary(db: Database) -> ScanSummary:
 
 def load_cluster(db: Database, cluster_id: int) -> ClusterPage:
     """A cluster's members, the aligned passages of every link between them, and its evidence."""
-    detail = store.cluster_detail(db, cluster_id)
+    detail = read.cluster_detail(db, cluster_id)
     member_rows = _rows(
         db,
         """

@@ -16,7 +16,8 @@ import socket
 from pathlib import Path
 from urllib.parse import quote
 
-from . import store
+from .db import open_db
+from .db.schema import MIGRATIONS
 from .errors import ServeError, StoreError
 
 log = logging.getLogger(__name__)
@@ -485,9 +486,9 @@ def write_metadata(db_path: Path | str, *, reports_url: str | None = f"/{REPORTS
 
 def check_database(db_path: Path | str) -> None:
     """Raise ``StoreError`` unless ``db_path`` is a dedup database with every migration applied."""
-    db = store.open_db(db_path, create=False)
+    db = open_db(db_path, create=False)
     try:
-        pending = [m.name for m in store.MIGRATIONS.pending(db)]
+        pending = [m.name for m in MIGRATIONS.pending(db)]
     finally:
         db.close()
     if pending:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from dedup.align import align, coverage, flip, normalize_word
 from dedup.errors import ConfigError
 from dedup.pipeline import scan
-from dedup.store import open_db
+from dedup.db import open_db
 
 from conftest import seed_path
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from conftest import article_body, seed_path
 
-from dedup import evaluate, store
+from dedup import evaluate
+from dedup.db import open_db
 from dedup.pipeline import scan
 
 
@@ -18,7 +19,7 @@ def test_clough_canonical_checks_the_original_of_each_task(tmp_path: Path):
     (folder / "g0pA_taska.txt").write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
     (folder / "g0pB_taska.txt").write_text("\n".join(lines[2:7]) + "\n", encoding="utf-8")
     scan(folder, tmp_path / "c.db")
-    result = evaluate.clough_canonical(store.open_db(tmp_path / "c.db", create=False))
+    result = evaluate.clough_canonical(open_db(tmp_path / "c.db", create=False))
     assert result["per_task"]["a"] is True
     assert result["per_task"]["b"] is False  # no such cluster in this folder
     assert result["orig_canonical"] == 1 and result["accuracy"] == 0.2
@@ -33,7 +34,7 @@ def _pan_db(tmp_path: Path, source_first: bool):
         "suspicious-document00002.txt\tsource-document00002.txt\t01-no-plagiarism\t0\t0\n",
         encoding="utf-8",
     )
-    db = store.open_db(tmp_path / f"pan-{source_first}.db")
+    db = open_db(tmp_path / f"pan-{source_first}.db")
     for doc_id, path in (("s", "src/source-document00001.txt"), ("u", "susp/suspicious-document00001.txt")):
         db["documents"].insert({"id": doc_id, "path": path, "text": "x"})
     source, copy = ("s", "u") if source_first else ("u", "s")

@@ -9,7 +9,8 @@ from pathlib import Path
 from conftest import CORPUS, article_body, seed_path
 from typer.testing import CliRunner
 
-from dedup import evaluate, store, synth
+from dedup import evaluate, synth
+from dedup.db import open_db
 from dedup.cli import app
 from dedup.pipeline import scan
 
@@ -18,7 +19,7 @@ runner = CliRunner()
 
 def test_seeds_000_is_canonical_with_named_evidence(seed_corpus: Path, db_path: Path):
     scan(seed_corpus, db_path)
-    db = store.open_db(db_path, create=False)
+    db = open_db(db_path, create=False)
     (cluster,) = list(db["clusters"].rows)
     path = dict(db.execute("SELECT id, path FROM documents"))
     assert path[cluster["canonical_id"]] == seed_path("000").name
@@ -53,7 +54,7 @@ def test_generated_syndication_set_end_to_end(tmp_path: Path):
     truth = synth.generate(CORPUS, tmp_path / "articles", stories=4, singles=0, seed=7)
     assert len(truth.canonical) == 2  # 000 and 002; 001 repeats 000 and is left out
     scan(tmp_path / "articles", tmp_path / "synth.db")
-    db = store.open_db(tmp_path / "synth.db", create=False)
+    db = open_db(tmp_path / "synth.db", create=False)
     scores = evaluate.score_synth(db, truth.as_dict())
     assert scores["clusters"]["adjusted_rand_index"] == 1.0
     assert scores["canonical"]["all"] == {"stories": 2, "accuracy": 1.0}
@@ -100,7 +101,7 @@ def test_rescan_with_an_earlier_source_re_elects_and_records_the_change(tmp_path
     _record(folder, "racehub", "Race Hub", "2025-10-20T09:00:00Z", body)
     _record(folder, "velodaily", "Velo Daily", "2025-10-21T09:00:00Z", body + "\nThis article originally appeared on Race Hub.")
     first = scan(folder, db_path)
-    db = store.open_db(db_path, create=False)
+    db = open_db(db_path, create=False)
     path = lambda doc_id: db.execute("SELECT path FROM documents WHERE id = ?", [doc_id]).fetchone()[0]  # noqa: E731
     (before,) = list(db["clusters"].rows)
     assert path(before["canonical_id"]) == "racehub.json"
@@ -108,7 +109,7 @@ def test_rescan_with_an_earlier_source_re_elects_and_records_the_change(tmp_path
 
     _record(folder, "cyclingnews", "Cyclingnews", "2025-10-19T09:00:00Z", body)
     second = scan(folder, db_path)
-    db = store.open_db(db_path, create=False)
+    db = open_db(db_path, create=False)
     (after,) = list(db["clusters"].rows)
     assert after["id"] == before["id"]
     assert path(after["canonical_id"]) == "cyclingnews.json"

@@ -14,7 +14,8 @@ import lxml.html
 import pytest
 from typer.testing import CliRunner
 
-from dedup import report, store
+from dedup import report
+from dedup.db import open_db
 from dedup.cli import app
 from report_corpus import (
     BROKEN_NAME, CORPUS, IMG, LINK, PAYLOADS, SCRIPT, SITE, TITLE, URL, cluster_of, scan_and_report, seed_texts,
@@ -156,7 +157,7 @@ def test_provenance_evidence_is_shown_escaped(hostile, tmp_path):
             "INSERT INTO evidence (cluster_id, document_id, signal, weight, detail) VALUES (?, ?, ?, ?, ?)",
             [cluster_id, doc_id, "test-signal", 0.25, '{"why": "<script>window.__pwned = 1</script>"}'],
         )
-    page = report.render_cluster(report.load_cluster(store.open_db(copy, create=False), cluster_id))
+    page = report.render_cluster(report.load_cluster(open_db(copy, create=False), cluster_id))
     rows = [row.text_content() for row in lxml.html.fromstring(page).xpath(f"//table[{with_class('evidence')}]/tbody/tr")]
     assert any("test-signal" in row and "003_hostile.json" in row and "0.250" in row for row in rows)
     assert "why: <script>window.__pwned = 1</script>" in "\n".join(rows)
@@ -165,7 +166,7 @@ def test_provenance_evidence_is_shown_escaped(hostile, tmp_path):
 
 def test_cluster_without_evidence_says_so(seed):
     db, out = seed
-    database = store.open_db(db, create=False)
+    database = open_db(db, create=False)
     cluster_id = cluster_of(db, "000_7435865517dd7b82.txt")
     page = lxml.html.fromstring(report.render_cluster(report.load_cluster(database, cluster_id)))
     n_evidence = database.execute("SELECT count(*) FROM evidence WHERE cluster_id = ?", [cluster_id]).fetchone()[0]

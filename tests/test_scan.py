@@ -37,7 +37,7 @@ def paths_by_cluster(db_path: Path) -> dict[int, set[str]]:
 
 def test_corpus_gives_exactly_the_martinez_cluster(seed_corpus: Path, db_path: Path):
     result = scan(seed_corpus, db_path)
-    assert result.summary["n_documents"] == 3 and result.summary["n_errors"] == 0
+    assert result.summary.n_documents == 3 and result.summary.n_errors == 0
     clusters = paths_by_cluster(db_path)
     assert list(clusters.values()) == [{seed_path("000").name, seed_path("001").name}]
     db = sqlite_utils.Database(db_path)
@@ -71,7 +71,7 @@ def test_rescan_is_idempotent(seed_corpus: Path, db_path: Path):
     first = snapshot(db_path)
     second_result = scan(seed_corpus, db_path)
     assert snapshot(db_path) == first
-    assert second_result.summary["n_unchanged_files"] == 3 and second_result.summary["n_new_files"] == 0
+    assert second_result.summary.n_unchanged_files == 3 and second_result.summary.n_new_files == 0
 
 
 def test_same_corpus_same_results_in_a_new_database(seed_corpus: Path, tmp_path: Path):
@@ -92,7 +92,7 @@ def test_incremental_scan_adds_new_copies_to_the_existing_cluster(seed_corpus: P
     (seed_corpus / "later").mkdir()
     (seed_corpus / "later" / "velo-wire.txt").write_text(republish(seed_path("000").read_text(), "Velo Wire"))
     result = scan(seed_corpus, db_path)
-    assert (result.summary["n_new_files"], result.summary["n_unchanged_files"]) == (1, 3)
+    assert (result.summary.n_new_files, result.summary.n_unchanged_files) == (1, 3)
     after = paths_by_cluster(db_path)
     assert list(after) == [cluster_id]
     assert after[cluster_id] == before[cluster_id] | {"later/velo-wire.txt"}
@@ -129,11 +129,11 @@ def test_changed_and_removed_files_are_followed(seed_corpus: Path, db_path: Path
     copy = seed_path("001").name
     (seed_corpus / copy).write_text("Now a short unrelated note about the weather in Utsunomiya.\n")
     result = scan(seed_corpus, db_path)
-    assert result.summary["n_changed_files"] == 1
+    assert result.summary.n_changed_files == 1
     assert paths_by_cluster(db_path) == {}
     (seed_corpus / copy).unlink()
     result = scan(seed_corpus, db_path)
-    assert result.summary["n_removed_files"] == 1 and result.summary["n_documents"] == 2
+    assert result.summary.n_removed_files == 1 and result.summary.n_documents == 2
     db = sqlite_utils.Database(db_path)
     assert db.execute("SELECT count(*) FROM documents WHERE path = ?", [copy]).fetchone()[0] == 0
 
@@ -144,15 +144,15 @@ def test_bad_files_are_recorded_and_the_scan_goes_on(seed_corpus: Path, db_path:
     (seed_corpus / "feed.jsonl").write_text('{"text": "ok record"}\n{broken\n')
     (seed_corpus / "huge.txt").write_text("word " * 5000)
     result = scan(seed_corpus, db_path, ScanConfig(max_file_bytes=10_000))
-    assert result.summary["n_errors"] == 4
-    assert result.summary["n_new_files"] == 4  # the seeds and feed.jsonl, which gave a document
+    assert result.summary.n_errors == 4
+    assert result.summary.n_new_files == 4  # the seeds and feed.jsonl, which gave a document
     db = sqlite_utils.Database(db_path)
     errors = dict(db.execute("SELECT path, reason FROM errors").fetchall())
     assert set(errors) == {"empty.txt", "image.html", "feed.jsonl#2", "huge.txt"}
-    assert result.summary["n_documents"] == 4  # three seeds and the good JSONL record
+    assert result.summary.n_documents == 4  # three seeds and the good JSONL record
     assert len(paths_by_cluster(db_path)) == 1
     again = scan(seed_corpus, db_path, ScanConfig(max_file_bytes=10_000))
-    assert (again.summary["n_new_files"], again.summary["n_unchanged_files"], again.summary["n_errors"]) == (0, 4, 4)
+    assert (again.summary.n_new_files, again.summary.n_unchanged_files, again.summary.n_errors) == (0, 4, 4)
 
 
 def test_site_furniture_does_not_cluster_different_articles(tmp_path: Path, db_path: Path):
@@ -164,8 +164,8 @@ def test_site_furniture_does_not_cluster_different_articles(tmp_path: Path, db_p
         text = f"{chrome_top}\n{article_body(seed_path(source).read_text())}\n{chrome_bottom}\n"
         (folder / name).write_text(json.dumps({"text": text, "site": "Cyclingnews"}))
     result = scan(folder, db_path)
-    assert result.summary["n_clusters"] == 0 and result.summary["n_links"] == 0
-    assert result.summary["n_boilerplate_shingles"] >= 20
+    assert result.summary.n_clusters == 0 and result.summary.n_links == 0
+    assert result.summary.n_boilerplate_shingles >= 20
 
 
 def test_a_digest_of_two_stories_does_not_join_them(seed_corpus: Path, db_path: Path):

@@ -16,7 +16,9 @@ from datasette.app import Datasette
 from sqlite_utils import Database
 from typer.testing import CliRunner
 
-from dedup import report, serve, store
+from dedup import report, serve
+from dedup.db import open_db
+from dedup.db.schema import MIGRATIONS
 from dedup.cli import app
 from dedup.datasette_plugin import passage_html
 from dedup.pipeline import scan
@@ -326,7 +328,7 @@ def test_serve_refuses_missing_or_outdated_databases(tmp_path):
     result = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "none.db")])
     assert result.exit_code == 1 and "no database" in result.output and "Traceback" not in result.output
     old = Database(tmp_path / "old.db")
-    store.MIGRATIONS.apply(old, stop_before="m004_search")
+    MIGRATIONS.apply(old, stop_before="m004_search")
     old.close()
     result = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "old.db"), "--metadata-only"])
     assert result.exit_code == 1 and "m004_search" in result.output

@@ -1,0 +1,127 @@
+"""Reads: every query the commands, reports and evaluations run on a dedup database."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from sqlite_utils import Database
+
+from ..errors import NotFoundError
+from ..models import Document, InputProblem, Passage
+from .codec import decode_diff
+from .schema import DOCUMENT_COLUMNS
+
+def stored_files(db: Database) -> dict[str, str]:
+    """Path → sha256 of every file the previous scans stored."""
+    return {row["path"]: row["sha256"] for row in db["files"].rows}
+
+
+def stored_documents(db: Database) -> list[Document]:
+    """Every stored document, in id order."""
+    columns = ", ".join(DOCUMENT_COLUMNS)
+    rows = db.execute(f"SELECT {columns} FROM documents ORDER BY id").fetchall()
+    return [Document(**dict(zip(DOCUMENT_COLUMNS, row))) for row in rows]
+
+
+def stored_clusters(db: Database) -> dict[int, frozenset[str]]:
+    """Cluster id → member document ids, as the last scan left them."""
+    members: dict[int, set[str]] = {}
+    for cluster_id, doc_id in db.execute("SELECT cluster_id, document_id FROM cluster_members"):
+        members.setdefault(cluster_id, set()).add(doc_id)
+    return {cid: frozenset(m) for cid, m in members.items()}
+
+
+def last_scan(db: Database, before: int) -> dict | None:
+    """The latest finished scan with an id below ``before``, or None."""
+    rows = list(db.query("SELECT * FROM scans WHERE id < ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1", [before]))
+    return rows[0] if rows else None
+
+
+def file_problems(db: Database, scan_id: int | None) -> dict[str, list[InputProblem]]:
+    """The problems a scan found inside files it read, by file path (``a.jsonl#3`` → ``a.jsonl``)."""
+    found: dict[str, list[InputProblem]] = {}
+    if scan_id is not None:
+        for path, reason in db.execute("SELECT path, reason FROM errors WHERE scan_id = ? ORDER BY id", [scan_id]):
+            found.setdefault(path.split("#", 1)[0], []).append(InputProblem(path, reason))
+    return found
+
+
+def stored_alignments(db: Database, documents: Iterable[str]) -> dict[tuple[str, str], list[Passage]]:
+    """The stored passages of every link between two of ``documents``, by (source, copy)."""
+    wanted = set(documents)
+    found: dict[tuple[str, str], list[Passage]] = {}
+    sql = """SELECT source_id, copy_id, kind, source_start, source_end, copy_start, copy_end, similarity, diff
+             FROM passages ORDER BY source_id, copy_id, position"""
+    for source_id, copy_id, kind, s_start, s_end, c_start, c_end, similarity, diff in db.execute(sql):
+        if source_id in wanted and copy_id in wanted:
+            ops = decode_diff(diff)
+            found.setdefault((source_id, copy_id), []).append(Passage(kind, s_start, s_end, c_start, c_end, similarity, ops))
+    return found
+
+
+def previous_clusters(db: Database) -> dict[int, dict]:
+    """The ``clusters`` rows the last scan left, by id."""
+    return {row["id"]: row for row in db["clusters"].rows}
+
+
+def list_clusters(db: Database) -> list[dict]:
+    """One row per cluster: id, size, canonical document (path, title), similarity figures."""
+    sql = """
+        SELECT c.id, c.size, c.canonical_id, d.path AS canonical_path, d.title AS canonical_title,
+               c.mean_similarity, c.min_similarity, c.max_similarity
+        FROM clusters c JOIN documents d ON d.id = c.canonical_id ORDER BY c.id
+    """
+    return [dict(row) for row in _rows(db, sql)]
+
+
+def cluster_detail(db: Database, cluster_id: int) -> dict:
+    """A cluster with its members (role, similarity, containment, provenance, metadata),
+    its provenance evidence, the history of its canonical (``changes``) and the reuse links
+    that touch its members (``reuse``: passages of a member inside other stories, or of
+    other stories inside a member; they never make a document a member)."""
+    rows = _rows(db, "SELECT * FROM clusters WHERE id = ?", [cluster_id])
+    if not rows:
+        raise NotFoundError(f"no cluster {cluster_id}: `dedup clusters` lists the clusters")
+    members = _rows(
+        db,
+        """
+        SELECT m.document_id, m.role, m.similarity, m.containment, m.relation, m.relation_detail, m.score,
+               d.path, d.record, d.title, d.site, d.author, d.url, d.published_at, d.date_source, d.n_words
+        FROM cluster_members m JOIN documents d ON d.id = m.document_id
+        WHERE m.cluster_id = ? ORDER BY m.role = 'copy', m.score DESC, m.similarity DESC, d.path
+        """,
+        [cluster_id],
+    )
+    for member in members:
+        member["relation_detail"] = json.loads(member["relation_detail"]) if member["relation_detail"] else None
+    evidence = _rows(
+        db, "SELECT document_id, signal, weight, detail FROM evidence WHERE cluster_id = ? ORDER BY weight DESC, document_id, signal", [cluster_id]
+    )
+    changes = _rows(
+        db,
+        "SELECT scan_id, change, old_canonical_id, new_canonical_id, detail FROM cluster_changes WHERE cluster_id = ? ORDER BY id",
+        [cluster_id],
+    )
+    reuse = _rows(
+        db,
+        """
+        SELECT l.source_id, s.path AS source_path, s.title AS source_title, l.copy_id, c.path AS copy_path,
+               c.title AS copy_title, l.source_containment, l.copy_containment, l.shared_shingles, l.longest_run
+        FROM links l JOIN documents s ON s.id = l.source_id JOIN documents c ON c.id = l.copy_id
+        WHERE l.relation = 'reuse' AND (
+            l.source_id IN (SELECT document_id FROM cluster_members WHERE cluster_id = ?)
+            OR l.copy_id IN (SELECT document_id FROM cluster_members WHERE cluster_id = ?))
+        ORDER BY l.copy_containment DESC, s.path, c.path
+        """,
+        [cluster_id, cluster_id],
+    )
+    cluster = dict(rows[0])
+    cluster["alternatives"] = json.loads(cluster["alternatives"]) if cluster.get("alternatives") else []
+    return {**cluster, "members": members, "evidence": evidence, "changes": changes, "reuse": reuse}
+
+
+def _rows(db: Database, sql: str, params: list | None = None) -> list[dict]:
+    cursor = db.execute(sql, params or [])
+    names = [c[0] for c in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]

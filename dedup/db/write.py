@@ -1,0 +1,213 @@
+"""Writes: everything a scan stores, each step in one transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+
+from sqlite_utils import Database
+
+from ..models import Cluster, Document, InputProblem, Link, Passage, ScanSummary, SourceFile
+from ..provenance import Decision
+from .codec import encode_diff
+from .schema import DOCUMENT_COLUMNS
+
+def start_scan(db: Database, started_at: str, root: str, parameters: dict, fingerprint: str, versions: dict) -> int:
+    """Insert the ``scans`` row for a new scan and return its id."""
+    table = db["scans"]
+    table.insert(
+        {
+            "started_at": started_at, "root": root, "parameters": json.dumps(parameters, sort_keys=True),
+            "config_fingerprint": fingerprint, "versions": json.dumps(versions, sort_keys=True),
+        }
+    )
+    return table.last_pk
+
+
+def save_documents(
+    db: Database,
+    scan_id: int,
+    *,
+    files: Iterable[SourceFile],
+    file_documents: dict[str, int],
+    removed_paths: Iterable[str],
+    new_documents: Iterable[Document],
+    kept_document_ids: Iterable[str],
+    problems: Iterable[InputProblem],
+) -> None:
+    """Write what a scan read: documents, files and errors.
+
+    Clears the previous scan's results first (they refer to documents that may go).
+    """
+    with db.atomic():
+        for table in ("passages", "evidence", "cluster_members", "clusters", "links"):
+            db.execute(f"DELETE FROM {table}")
+        for path in removed_paths:
+            db.execute("DELETE FROM documents WHERE path = ?", [path])
+            db.execute("DELETE FROM files WHERE path = ?", [path])
+        new_documents = list(new_documents)
+        known = {row[0] for row in db.execute("SELECT DISTINCT path FROM documents")}
+        for path in sorted({d.path for d in new_documents} & known):
+            # A changed file may now hold fewer records than before.
+            db.execute("DELETE FROM documents WHERE path = ?", [path])
+        _insert_many(
+            db, "documents", (*DOCUMENT_COLUMNS, "first_scan_id", "scan_id"),
+            ((*_document_values(d), scan_id, scan_id) for d in new_documents), replace=True,
+        )
+        db.conn.executemany(
+            "UPDATE documents SET scan_id = ? WHERE id = ?", [(scan_id, doc_id) for doc_id in kept_document_ids]
+        )
+        db["files"].upsert_all(
+            (
+                {"path": f.path, "sha256": f.sha256, "size": f.size, "n_documents": file_documents.get(f.path, 0), "scan_id": scan_id}
+                for f in files
+            ),
+            pk="path",
+        )
+        db["errors"].insert_all(({"scan_id": scan_id, "path": p.path, "reason": p.reason} for p in problems), pk="id")
+
+
+def save_results(
+    db: Database,
+    scan_id: int,
+    *,
+    previous: Mapping[int, dict],
+    links: Iterable[Link],
+    clusters: Iterable[Cluster],
+    summary: ScanSummary,
+    decisions: Mapping[int, Decision] | None = None,
+) -> None:
+    """Write what detection found: links, clusters, members, evidence, changes, the summary.
+
+    ``previous`` are the cluster rows before this scan (``previous_clusters``);
+    ``decisions`` (cluster id → provenance decision) fill the confidence, alternatives,
+    relations, scores and ``evidence`` rows; canonical changes go to ``cluster_changes``.
+    """
+    decisions = decisions or {}
+    with db.atomic():
+        db["links"].insert_all(
+            (
+                {
+                    "source_id": l.source_id, "copy_id": l.copy_id, "jaccard": round(l.jaccard, 4),
+                    "containment": round(l.containment, 4), "source_containment": round(l.source_containment, 4),
+                    "copy_containment": round(l.copy_containment, 4), "shared_shingles": l.shared,
+                    "longest_run": l.longest_run, "method": l.method, "relation": str(l.relation), "scan_id": scan_id,
+                }
+                for l in links
+            ),
+            pk=("source_id", "copy_id"),
+        )
+        clusters = list(clusters)
+        cluster_rows, member_rows, evidence_rows = [], [], []
+        for cluster in clusters:
+            copies = [cluster.similarity[m] for m in cluster.member_ids if m != cluster.canonical_id]
+            old = previous.get(cluster.id)
+            unchanged = old is not None and old["canonical_id"] == cluster.canonical_id and old["size"] == len(cluster.member_ids)
+            decision = decisions.get(cluster.id)
+            cluster_rows.append(
+                {
+                    "id": cluster.id, "canonical_id": cluster.canonical_id, "size": len(cluster.member_ids),
+                    "mean_similarity": round(sum(copies) / len(copies), 4), "min_similarity": min(copies),
+                    "max_similarity": max(copies), "created_scan_id": old["created_scan_id"] if old else scan_id,
+                    "updated_scan_id": old["updated_scan_id"] if unchanged else scan_id,
+                    "confidence": decision.confidence if decision else None,
+                    "alternatives": json.dumps(decision.alternatives()) if decision else None,
+                }
+            )
+            member_rows.extend(
+                {
+                    "cluster_id": cluster.id, "document_id": m,
+                    "role": "canonical" if m == cluster.canonical_id else "copy",
+                    "similarity": cluster.similarity[m], "containment": cluster.containment[m],
+                    **_provenance_row(decision, m),
+                }
+                for m in cluster.member_ids
+            )
+            if decision:
+                evidence_rows.extend(
+                    {"cluster_id": cluster.id, "document_id": e.document_id, "signal": e.signal,
+                     "weight": e.weight, "detail": e.detail}
+                    for e in decision.evidence
+                )
+        # One insert per table: sqlite-utils inspects the table on every call.
+        db["clusters"].insert_all(cluster_rows, pk="id")
+        db["cluster_members"].insert_all(member_rows, pk=("cluster_id", "document_id"))
+        db["evidence"].insert_all(evidence_rows, pk="id")
+        _record_changes(db, scan_id, previous, clusters, decisions)
+        db["scans"].update(scan_id, summary.as_dict())
+
+
+def save_passages(db: Database, alignments: Iterable[tuple[Link, Sequence[Passage], object]]) -> None:
+    """Store the alignment of each link: its passages and its coverage figures.
+
+    ``alignments`` holds ``(link, passages, coverage)`` for links already saved by
+    ``save_scan`` (which cleared the previous passages). ``passages.diff`` holds a changed
+    passage's word edits as JSON ``[[op, source_start, source_end, copy_start, copy_end], ...]``.
+    """
+    alignments = list(alignments)
+    with db.atomic():
+        _insert_many(
+            db, "passages",
+            ("source_id", "copy_id", "position", "kind", "source_start", "source_end", "copy_start", "copy_end", "similarity", "diff"),
+            (
+                (
+                    link.source_id, link.copy_id, position, p.kind, p.source_start, p.source_end, p.copy_start,
+                    p.copy_end, p.similarity,
+                    encode_diff(p.diff),
+                )
+                for link, passages, _ in alignments
+                for position, p in enumerate(passages)
+            ),
+        )
+        db.conn.executemany(
+            "UPDATE links SET copy_coverage = ?, source_coverage = ? WHERE source_id = ? AND copy_id = ?",
+            [(c.copy_coverage, c.source_coverage, link.source_id, link.copy_id) for link, _, c in alignments],
+        )
+
+
+def _provenance_row(decision: Decision | None, doc_id: str) -> dict:
+    """A member's provenance score, and for a copy its relation and the deciding figures."""
+    if decision is None:
+        return {}
+    found = decision.relations.get(doc_id)
+    return {
+        "score": decision.score(doc_id),
+        "relation": found.kind if found else None,
+        "relation_detail": json.dumps(found.detail, sort_keys=True) if found else None,
+    }
+
+
+def _record_changes(db: Database, scan_id: int, previous: dict, clusters: list[Cluster], decisions: Mapping) -> None:
+    """``cluster_changes`` rows: clusters created, re-elected (new canonical) or gone."""
+    rows = []
+    for cluster in clusters:
+        old = previous.get(cluster.id)
+        decision = decisions.get(cluster.id)
+        sure = f" (confidence {decision.confidence:.2f})" if decision else ""
+        if old is None:
+            rows.append({"change": "created", "old_canonical_id": None, "detail": f"new cluster of {len(cluster.member_ids)} documents{sure}"})
+        elif old["canonical_id"] != cluster.canonical_id:
+            detail = f"canonical re-elected{sure}; was {old['canonical_id']} (confidence {old['confidence'] or 0:.2f})"
+            rows.append({"change": "canonical", "old_canonical_id": old["canonical_id"], "detail": detail})
+        else:
+            continue
+        rows[-1].update(scan_id=scan_id, cluster_id=cluster.id, new_canonical_id=cluster.canonical_id)
+    kept = {c.id for c in clusters}
+    for cluster_id, old in sorted(previous.items()):
+        if cluster_id not in kept:
+            rows.append({"scan_id": scan_id, "cluster_id": cluster_id, "change": "removed", "old_canonical_id": old["canonical_id"],
+                         "new_canonical_id": None, "detail": "no longer a cluster"})
+    db["cluster_changes"].insert_all(rows, pk="id")
+
+
+def _document_values(doc: Document) -> tuple:
+    return tuple(getattr(doc, column) for column in DOCUMENT_COLUMNS)
+
+
+def _insert_many(db: Database, table: str, columns: tuple[str, ...], rows, *, replace: bool = False) -> None:
+    """Insert many rows of plain values at once: the bulk path for the two largest tables,
+    where sqlite-utils' per-value conversion would cost more than SQLite's own work."""
+    verb = "INSERT OR REPLACE" if replace else "INSERT"
+    names = ", ".join(f"[{c}]" for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    db.conn.executemany(f"{verb} INTO [{table}] ({names}) VALUES ({marks})", rows)
