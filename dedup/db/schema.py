@@ -1,4 +1,4 @@
-"""The database schema: migrations (through sqlite-utils), views, and opening a database.
+"""The database schema: migrations (through sqlite-utils) and views.
 
 The schema changes only through ``MIGRATIONS``. The public schema (documented in the
 README) is what Datasette users, reports and scripts rely on: ``documents``, ``clusters``,
@@ -8,12 +8,7 @@ README) is what Datasette users, reports and scripts rely on: ``documents``, ``c
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 from sqlite_utils import Database, Migrations
-
-from ..errors import StoreError
 
 MIGRATIONS = Migrations("dedup")
 
@@ -266,21 +261,14 @@ def m006_relations(db: Database) -> None:
     )
 
 
-def open_db(path: Path | str, *, create: bool = True) -> Database:
-    """Open (and migrate) the database at ``path``; with ``create=False`` it must exist."""
-    path = Path(path)
-    if not create and not path.exists():
-        raise StoreError(f"no database at {path}: run `dedup scan FOLDER` first")
-    try:
-        # Not bound to one thread: a scan writes documents from a worker thread while the
-        # main thread computes (never both at once).
-        db = Database(sqlite3.connect(path, check_same_thread=False))
-        db.execute("PRAGMA foreign_keys = ON")
-        if create:
-            db.enable_wal()
-            MIGRATIONS.apply(db)
-        elif "documents" not in db.table_names():
-            raise StoreError(f"{path} is not a dedup database (no documents table)")
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"cannot open {path} as a SQLite database: {exc}") from exc
-    return db
+@MIGRATIONS()
+def m007_member_coverage(db: Database) -> None:
+    """The coverage figures of each copy, on the cluster member row.
+
+    ``copy_coverage`` is the share of the copy's text that comes from the source and
+    ``source_coverage`` the share of the source's text kept in the copy, both measured on the
+    aligned passages of the link that represents the member (see ``cluster.member_link``).
+    They are the figures ``dedup show``, the reports and Datasette show for a copy.
+    """
+    db["cluster_members"].add_column("copy_coverage", float)
+    db["cluster_members"].add_column("source_coverage", float)
