@@ -91,6 +91,8 @@ TABLES: dict[str, dict] = {
                 "for a copy not linked to the canonical itself, with its closest linked member)."
             ),
             "containment": "Share of the member's shingles that are also in the document it is compared with (0 to 1).",
+            "copy_coverage": "For a copy: share of its text that comes from the source, on the aligned passages (0 to 1).",
+            "source_coverage": "For a copy: share of the source's text it keeps, on the aligned passages (0 to 1).",
             "relation": (
                 "How a copy relates to the canonical: verbatim (the same text), excerpt (a shortened copy), "
                 "expanded (the source's text plus added material) or edited (rewritten passages)."
