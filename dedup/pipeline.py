@@ -4,12 +4,9 @@ verify (copy or reuse) → cluster → provenance → align → store."""
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
 import platform
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
@@ -23,6 +20,7 @@ from .config import ScanConfig
 from .db import open_db, read, write
 from .errors import InputError
 from .models import Cluster, Document, InputProblem, Link, LinkRelation, Passage, ScanSummary
+from .workers import parallel_map, shared, worker_count
 
 Progress = Callable[[str, int, int], None]
 
@@ -57,10 +55,10 @@ def detect(
     """Find verified links (copy or reuse) and clusters among ``docs`` (a pure function of its inputs)."""
     docs = sorted(docs, key=lambda d: d.id)
     by_id = {d.id: d for d in docs}
-    workers = config.workers or os.cpu_count() or 1
+    workers = worker_count(config.workers)
     if progress:
         progress("sketch", 0, len(docs))
-    full = _parallel_map(partial(_sketch_chunk, config=config), [(d.id, d.text) for d in docs], workers)
+    full = parallel_map(partial(_sketch_chunk, config=config), [(d.id, d.text) for d in docs], workers)
     found = boilerplate.find_boilerplate(
         full, [boilerplate.site_of(d) for d in docs],
         corpus_min_docs=config.boilerplate_min_docs, max_related=config.boilerplate_max_related,
@@ -70,7 +68,7 @@ def detect(
     del full
     by_lsh, by_passage = candidates.lsh_pairs(sketches, config), candidates.passage_pairs(sketches, config)
     pairs = sorted(by_lsh | by_passage)
-    measured = _parallel_map(partial(_verify_chunk, config=config), pairs, workers, shared=sketches)
+    measured = parallel_map(partial(_verify_chunk, config=config), pairs, workers, shared=sketches)
     measured = _with_sentences(pairs, measured, [d.text for d in docs], found, config, workers)
     links, shared = [], {}
     for (i, j), figures in zip(pairs, measured):
@@ -95,7 +93,7 @@ def detect(
     groups = cluster.group(links, shared, min_overlap=config.cluster_min_overlap)
     # Provenance elects each group's canonical; links inside a group then run source → copy.
     inputs = provenance.decision_inputs(groups, links, by_id)
-    elected = list(zip(groups, _parallel_map(_decide_chunk, inputs, workers, min_items=PARALLEL_MIN_GROUPS)))
+    elected = list(zip(groups, parallel_map(_decide_chunk, inputs, workers, min_items=PARALLEL_MIN_GROUPS)))
     canonical = {members: decision.canonical_id for members, decision in elected}
     clusters = cluster.build_clusters(groups, links, by_id, previous or {}, canonical)
     links = provenance.orient_links(links, elected, by_id)
@@ -133,7 +131,7 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
     if progress:
         progress("read", 0, len(paths))
     load_chunk = partial(_load_chunk, root=root, config=config)
-    loaded = _parallel_map(load_chunk, [(path, known.get(path)) for path in paths], config.workers or os.cpu_count() or 1)
+    loaded = parallel_map(load_chunk, [(path, known.get(path)) for path in paths], worker_count(config.workers))
     for found, docs, file_problems in loaded:
         problems.extend(file_problems)
         if isinstance(found, InputProblem):
@@ -168,7 +166,7 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
         )
         with writer:
             detection = detect(all_docs, config, previous_members, progress)
-            alignments = align_links(detection.links, all_docs, config.workers or os.cpu_count() or 1, progress, reusable)
+            alignments = align_links(detection.links, all_docs, worker_count(config.workers), progress, reusable)
         clustered = {m for c in detection.clusters for m in c.member_ids}
         summary = ScanSummary(
             finished_at=_now(),
@@ -216,7 +214,7 @@ def align_links(
     todo = [(l.source_id, l.copy_id) for l in links if (l.source_id, l.copy_id) not in known]
     if progress:
         progress("align", 0, len(todo))
-    fresh = dict(zip(todo, _parallel_map(_align_chunk, todo, workers, shared=texts)))
+    fresh = dict(zip(todo, parallel_map(_align_chunk, todo, workers, shared=texts)))
     results = []
     for link in links:
         pair = (link.source_id, link.copy_id)
@@ -229,7 +227,7 @@ def align_links(
 
 
 def _align_chunk(pairs: list[tuple[str, str]]) -> list[tuple[list[Passage], align.Coverage]]:
-    texts = _shared_with_workers
+    texts = shared()
     results = []
     for source_id, copy_id in pairs:
         source_text, copy_text = texts[source_id], texts[copy_id]
@@ -265,33 +263,8 @@ class _Background:
             raise self._error
 
 
-# Below this many documents, starting worker processes costs more than it saves.
-PARALLEL_MIN_ITEMS = 400
+# Below this many groups, starting worker processes costs more than deciding them here.
 PARALLEL_MIN_GROUPS = 200
-
-
-# What the running map's workers read (see ``_parallel_map``); None between maps.
-_shared_with_workers: object = None
-
-
-def _parallel_map(func, items: list, workers: int, *, shared: object = None, min_items: int = PARALLEL_MIN_ITEMS) -> list:
-    """``func`` maps a chunk (list) of items to a list of results; keeps the input order.
-
-    ``shared`` is data every chunk reads (as ``_shared_with_workers``): the workers are
-    forked after it is set, so they inherit it instead of receiving a pickled copy with
-    each chunk. Workers run only pure stage functions, never SQLite.
-    """
-    global _shared_with_workers
-    _shared_with_workers = shared
-    try:
-        if workers <= 1 or len(items) < min_items:
-            return func(items)
-        size = -(-len(items) // (workers * 4))
-        chunks = [items[i : i + size] for i in range(0, len(items), size)]
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return [result for chunk in pool.map(func, chunks) for result in chunk]
-    finally:
-        _shared_with_workers = None
 
 
 def _load_chunk(items: list[tuple[str, str | None]], *, root: Path, config: ScanConfig) -> list:
@@ -311,7 +284,7 @@ def _sketch_chunk(items: list[tuple[str, str]], *, config: ScanConfig) -> list:
 def _verify_chunk(pairs: list[tuple[int, int]], *, config: ScanConfig) -> list:
     """The measures of each candidate pair that is a copy or a reuse, or that sentence
     matching could make a copy; None for the others."""
-    sketches = _shared_with_workers
+    sketches = shared()
     found = []
     for i, j in pairs:
         figures = verify.measure(sketches[i], sketches[j], config)
@@ -325,7 +298,7 @@ def _with_sentences(pairs, measured, texts, boilerplate_shingles, config: ScanCo
     Only the documents of those pairs are split into sentences."""
     wanted = sorted({k for (i, j), m in zip(pairs, measured) if m is not None and m.needs_sentences(config) for k in (i, j)})
     chunk = partial(_sentences_chunk, boilerplate=boilerplate_shingles, config=config)
-    split = dict(zip(wanted, _parallel_map(chunk, wanted, workers, shared=texts)))
+    split = dict(zip(wanted, parallel_map(chunk, wanted, workers, shared=texts)))
     done = []
     for (i, j), figures in zip(pairs, measured):
         if figures is not None and figures.needs_sentences(config):
@@ -335,7 +308,7 @@ def _with_sentences(pairs, measured, texts, boilerplate_shingles, config: ScanCo
 
 
 def _sentences_chunk(indices: list[int], *, boilerplate: np.ndarray, config: ScanConfig) -> list:
-    texts = _shared_with_workers
+    texts = shared()
     cache = normalize.TokenHashes()
     return [sketch.sentences(texts[k], boilerplate, config, cache) for k in indices]
 

@@ -208,13 +208,14 @@ def test_missing_folder_is_a_user_error(tmp_path: Path, db_path: Path):
 
 def test_workers_do_not_change_results(tmp_path: Path, monkeypatch):
     import dedup.pipeline as pipeline
+    from dedup.workers import PARALLEL_MIN_ITEMS
 
     monkeypatch.setattr(pipeline, "PARALLEL_MIN_GROUPS", 10)  # decide provenance in workers too
     folder = tmp_path / "many"
     folder.mkdir()
     base = article_body(seed_path("000").read_text()).split()
     text = ""
-    for number in range(pipeline.PARALLEL_MIN_ITEMS + 10):
+    for number in range(PARALLEL_MIN_ITEMS + 10):
         if number % 10:  # a distinct text: the words in another order
             words = list(base)
             random.Random(number).shuffle(words)
@@ -223,7 +224,7 @@ def test_workers_do_not_change_results(tmp_path: Path, monkeypatch):
     scan(folder, tmp_path / "one.db", ScanConfig(workers=1))
     scan(folder, tmp_path / "two.db", ScanConfig(workers=2))
     one = snapshot(tmp_path / "one.db")
-    assert len(one["clusters"]) == pipeline.PARALLEL_MIN_ITEMS // 10
+    assert len(one["clusters"]) == PARALLEL_MIN_ITEMS // 10
     assert one == snapshot(tmp_path / "two.db")
 
 
