@@ -39,8 +39,12 @@ def worker_count(requested: int) -> int:
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    # The server imports the stages once; each worker is forked from it ready to run.
+    context.set_forkserver_preload(["dedup.pipeline"])
+    return context
 
 
 def parallel_map(
