@@ -14,24 +14,23 @@ import sys
 import time
 from pathlib import Path
 
-from datasette.app import Datasette
-
 from dedup import serve
+from dedup.db.queries import QUERIES
+from dedup.serve.metadata import NAVIGATION, database_name
 
 
 async def main(db: Path, cluster_id: int) -> None:
-    serve.register_plugin()
-    ds = Datasette(immutables=[str(db)], metadata=serve.metadata(db), settings=serve.SETTINGS)
+    ds = serve.datasette(serve.ServeOptions(db))
     await ds.invoke_startup()
-    name = serve.database_name(db)
+    name = database_name(db)
     params = {
         "copies_of_document": f"document={await _first(ds, name, 'SELECT canonical_id FROM clusters ORDER BY id')}",
         "clusters_spanning_site": f"site={await _first(ds, name, 'SELECT site FROM documents WHERE site IS NOT NULL') or 'none'}",
         "cluster_passages": f"cluster_id={cluster_id}",
     }
-    pages = [f"{table}?_size=100" for table, _ in serve.NAVIGATION]
+    pages = [f"{table}?_size=100" for table, _ in NAVIGATION]
     pages += ["documents?_search=the&_size=100", "passages?_size=100", "cluster_members?_size=100", "evidence?_size=100"]
-    pages += [f"{query}?{params.get(query, '')}" for query in serve.QUERIES]
+    pages += [f"{query}?{params.get(query, '')}" for query in QUERIES]
     print(f"{'page':<60} {'status':>6} {'rows':>6} {'ms':>8}")
     for page in pages:
         base, _, query = page.partition("?")

@@ -15,7 +15,7 @@ from .db import open_db, read
 def list_clusters(db_path: Path | str) -> list[dict]:
     """One dict per cluster, by id: ``id``, ``size``, ``canonical_id``, ``canonical_path``,
     ``canonical_title`` and the similarity figures."""
-    db = open_db(db_path, create=False)
+    db = open_db(db_path, readonly=True)
     try:
         return read.list_clusters(db)
     finally:
@@ -27,7 +27,7 @@ def cluster_detail(db_path: Path | str, cluster_id: int) -> dict:
     evidence of its provenance decision, the history of its canonical (``changes``), the
     reuse links touching its members (``reuse``) and ``explanation``, the decision in plain
     sentences. Raises ``NotFoundError`` for an unknown id."""
-    db = open_db(db_path, create=False)
+    db = open_db(db_path, readonly=True)
     try:
         detail = read.cluster_detail(db, cluster_id)
     finally:

@@ -1,4 +1,5 @@
-"""Group verified links into clusters, pick each cluster's canonical, keep cluster ids stable."""
+"""Group verified links into clusters, the links inside each cluster and the link that
+represents each member, the clusters' figures, and cluster ids that stay stable."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from .models import Cluster, Document, Link, LinkRelation
 
 
 def rank_key(doc: Document) -> tuple:
-    """The order that decides source and canonical until provenance evidence is weighed.
+    """The order that decides between documents the provenance evidence does not separate.
 
     Earliest publication time first (documents without one after those with one), then
     the longer text (a copy more often trims than adds), then the path.
@@ -34,7 +35,7 @@ def group(links: Iterable[Link], shared: Mapping[tuple[str, str], np.ndarray], *
     """
     ordered = sorted(
         (l for l in links if l.relation == LinkRelation.COPY),
-        key=lambda l: (-l.jaccard, -l.containment, l.source_id, l.copy_id),
+        key=lambda l: (-l.jaccard, -l.containment, *sorted((l.source_id, l.copy_id))),
     )
     mixed = compilations(ordered, shared, max_overlap=1 - min_overlap)
     group_of: dict[str, int] = {}
@@ -97,35 +98,59 @@ def _overlap(content: np.ndarray, story: np.ndarray) -> float:
     return len(np.intersect1d(content, story, assume_unique=True)) / len(content)
 
 
-def orient(link: Link, docs: Mapping[str, Document]) -> Link:
-    """Return the link with source and copy ordered by ``rank_key`` (source ranks first)."""
-    if rank_key(docs[link.source_id]) <= rank_key(docs[link.copy_id]):
-        return link
-    return link.reversed()
+def links_within(groups: Sequence[frozenset[str]], links: Iterable[Link]) -> list[list[Link]]:
+    """For each group, the links between two of its members (in the order of ``links``)."""
+    group_of = {doc_id: n for n, members in enumerate(groups) for doc_id in members}
+    inside: list[list[Link]] = [[] for _ in groups]
+    for link in links:
+        n = group_of.get(link.source_id)
+        if n is not None and n == group_of.get(link.copy_id):
+            inside[n].append(link)
+    return inside
+
+
+def member_links(canonical: str, links: Iterable[Link]) -> dict[str, Link]:
+    """The link that represents each member of a cluster other than its ``canonical``.
+
+    ``links`` are the links inside the cluster. A member's link is its link with the
+    canonical; a member not linked to the canonical itself (it joined through another copy)
+    is represented by its strongest link: the highest Jaccard similarity, then the other
+    member with the smallest id. A member's similarity, containment, coverage and relation
+    are all measured on this one link, whichever way it runs.
+    """
+    best: dict[str, tuple[tuple, Link]] = {}
+    for link in links:
+        for member, other in ((link.copy_id, link.source_id), (link.source_id, link.copy_id)):
+            if member == canonical:
+                continue
+            rank = (other != canonical, -link.jaccard, other)
+            if member not in best or rank < best[member][0]:
+                best[member] = (rank, link)
+    return {member: link for member, (_, link) in sorted(best.items())}
 
 
 def build_clusters(
     groups: Sequence[frozenset[str]],
-    links: Sequence[Link],
+    inside: Sequence[Sequence[Link]],
     docs: Mapping[str, Document],
     previous: Mapping[int, frozenset[str]],
     canonical: Mapping[frozenset[str], str] | None = None,
 ) -> list[Cluster]:
     """Turn groups into clusters with a canonical and per-member figures.
 
-    ``canonical`` gives each group's elected canonical (provenance); without it the member
-    that ranks first by ``rank_key`` is taken. A group that shares members with a cluster of
-    an earlier scan keeps that cluster's id (the one it shares most with); new groups get
-    the next free ids in a sorted order.
+    ``inside`` holds each group's links (``links_within``). ``canonical`` gives each group's
+    elected canonical (provenance); without it the member that ranks first by ``rank_key``
+    is taken. A member's figures are those of the link that represents it
+    (``member_links``). A group that shares members with a cluster of an earlier scan keeps
+    that cluster's id (the one it shares most with); new groups get the next free ids in a
+    sorted order.
     """
-    by_pair = _by_pair(links)
     ids = _stable_ids(groups, previous, docs)
     clusters = []
-    for members, cluster_id in zip(groups, ids):
+    for members, links, cluster_id in zip(groups, inside, ids):
         elected = (canonical or {}).get(members) or min(members, key=lambda d: rank_key(docs[d]))
         similarity, containment = {elected: 1.0}, {elected: 1.0}
-        for member in sorted(members - {elected}):
-            link = _member_link(member, elected, members, by_pair)
+        for member, link in member_links(elected, links).items():
             similarity[member] = round(link.jaccard, 4)
             share = link.copy_containment if link.copy_id == member else link.source_containment
             containment[member] = round(share, 4)
@@ -139,20 +164,6 @@ def build_clusters(
             )
         )
     return sorted(clusters, key=lambda c: c.id)
-
-
-def _by_pair(links: Iterable[Link]) -> dict[tuple[str, str], Link]:
-    by_pair = {(l.source_id, l.copy_id): l for l in links}
-    by_pair.update({(l.copy_id, l.source_id): l for l in by_pair.values()})
-    return by_pair
-
-
-def _member_link(member: str, canonical: str, members: frozenset[str], by_pair: Mapping[tuple[str, str], Link]) -> Link:
-    link = by_pair.get((canonical, member))
-    if link is None:
-        candidates = [by_pair[(member, other)] for other in members if (member, other) in by_pair]
-        link = max(candidates, key=lambda l: (l.jaccard, l.source_id, l.copy_id))
-    return link
 
 
 def _stable_ids(

@@ -72,6 +72,11 @@ class ScanConfig:
     columns: tuple[tuple[str, str], ...] | None = None
 
     def __post_init__(self) -> None:
+        # The fields a record can have are the record reader's (imported here: ingest
+        # itself imports this module).
+        from .ingest.records import FIELD_ALIASES
+
+        column_fields = tuple(FIELD_ALIASES)
         checks = [
             (self.shingle_size >= 1, "shingle_size must be at least 1"),
             (2 <= self.num_perm <= 1024, "num_perm must be between 2 and 1024"),
@@ -95,9 +100,9 @@ class ScanConfig:
             (0.0 < self.cluster_min_overlap <= 1.0, "cluster_min_overlap must be in (0, 1]"),
             (self.workers >= 0, "workers must be 0 (one per core) or more"),
             (
-                not (bad := [p for p in self.columns or () if not (isinstance(p, (tuple, list)) and len(p) == 2 and p[0] in ("id", "text", "title", "site", "author", "url", "canonical_url", "published_at", "modified_at", "based_on") and isinstance(p[1], str) and p[1].strip())]),
+                not (bad := [p for p in self.columns or () if not (isinstance(p, (tuple, list)) and len(p) == 2 and p[0] in column_fields and isinstance(p[1], str) and p[1].strip())]),
                 f"--column {', '.join('='.join(map(str, p)) if isinstance(p, (tuple, list)) else repr(p) for p in bad)}: expected FIELD=COLUMN, "
-                "FIELD one of text, title, url, published_at, site, author, id, canonical_url, modified_at, based_on",
+                f"FIELD one of {', '.join(column_fields)}",
             ),
         ]
         for ok, message in checks:

@@ -190,6 +190,20 @@ class Passage:
     diff: tuple[DiffOp, ...] = ()
 
 
+#: The names under which a copy's two coverage figures are shown, everywhere.
+COPY_COVERAGE_LABEL = "from the source"  # copy_coverage: share of the copy's text from the source
+SOURCE_COVERAGE_LABEL = "of the source kept"  # source_coverage: share of the source's text kept
+NOT_ALIGNED = "not aligned"
+
+
+def coverage_text(copy_coverage: float | None, source_coverage: float | None) -> str:
+    """A copy's coverage figures as ``dedup show``, the reports and Datasette say them:
+    ``84% from the source, 71% of the source kept`` (``not aligned`` without figures)."""
+    if copy_coverage is None or source_coverage is None:
+        return NOT_ALIGNED
+    return f"{copy_coverage:.0%} {COPY_COVERAGE_LABEL}, {source_coverage:.0%} {SOURCE_COVERAGE_LABEL}"
+
+
 @dataclass(frozen=True)
 class ScanSummary:
     """The figures of one scan, as stored in its ``scans`` row and printed by ``dedup scan``."""

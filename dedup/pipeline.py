@@ -33,7 +33,8 @@ class Detection:
     clusters: list[Cluster]
     #: how many distinct shingles were found to be boilerplate
     boilerplate_shingles: int
-    #: cluster id → provenance decision (canonical, confidence, evidence, relations)
+    #: cluster id → provenance decision (canonical, confidence, evidence); the copies' relations
+    #: are filled after alignment by ``provenance.with_passages``
     decisions: dict[int, provenance.Decision]
 
 
@@ -75,6 +76,7 @@ def detect(
         if figures is None:
             continue
         method = "+".join(name for name, hit in (("lsh", (i, j) in by_lsh), ("passage", (i, j) in by_passage)) if hit)
+        # In pair order: ``provenance.orient_links`` gives every link its direction after the election.
         link = Link(
             source_id=docs[i].id,
             copy_id=docs[j].id,
@@ -87,15 +89,14 @@ def detect(
             method=method,
             relation=figures.relation(config),
         )
-        link = cluster.orient(link, by_id)
         links.append(link)
         shared[(link.source_id, link.copy_id)] = figures.shared_shingles
     groups = cluster.group(links, shared, min_overlap=config.cluster_min_overlap)
-    # Provenance elects each group's canonical; links inside a group then run source → copy.
-    inputs = provenance.decision_inputs(groups, links, by_id)
+    inside = cluster.links_within(groups, links)
+    inputs = provenance.decision_inputs(groups, inside, links, by_id)
     elected = list(zip(groups, parallel_map(_decide_chunk, inputs, workers, min_items=PARALLEL_MIN_GROUPS)))
     canonical = {members: decision.canonical_id for members, decision in elected}
-    clusters = cluster.build_clusters(groups, links, by_id, previous or {}, canonical)
+    clusters = cluster.build_clusters(groups, inside, by_id, previous or {}, canonical)
     links = provenance.orient_links(links, elected, by_id)
     by_members = dict(elected)
     decisions = {c.id: by_members[frozenset(c.member_ids)] for c in clusters}
@@ -185,7 +186,7 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
             n_boilerplate_shingles=detection.boilerplate_shingles,
         )
         # Links were oriented by provenance before alignment, so the passages already run
-        # source → copy; they refine each copy's relation (verbatim, excerpt, expanded, edited).
+        # source → copy; they measure each copy's relation (verbatim, excerpt, expanded, edited).
         aligned = {(l.source_id, l.copy_id): passages for l, (passages, _) in zip(detection.links, alignments)}
         decisions = provenance.with_passages(detection.decisions, detection.links, aligned)
         write.save_results(

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import seed_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.align import align, coverage, flip, normalize_word
-from dedup.errors import ConfigError
-from dedup.pipeline import scan
+from dedup.align import FURNITURE_CHARS, Coverage, align, coverage, flip, normalize_word
 from dedup.db import open_db
-
-from conftest import seed_path
+from dedup.errors import ConfigError
+from dedup.models import Passage
+from dedup.pipeline import scan
 
 SOURCE = seed_path("000").read_text(encoding="utf-8")
 COPY = seed_path("001").read_text(encoding="utf-8")
@@ -103,7 +103,7 @@ def test_seed_pair_body_same_furniture_added_and_removed():
     ):
         assert _kind_of(passages, SOURCE, snippet, "source") == {"removed"}, snippet
     figures = coverage(passages, len(SOURCE), len(COPY))
-    assert 0.5 < figures.copy_coverage < 0.8 and 0.45 < figures.source_coverage < 0.7
+    assert 0.65 < figures.copy_coverage < 0.8 and 0.7 < figures.source_coverage < 0.9
 
 
 def test_moved_paragraphs_are_matches_not_removed_and_added():
@@ -198,13 +198,43 @@ def test_flip_swaps_sides_and_kinds():
 
 
 def test_coverage_counts_matched_characters():
-    source = "\n".join(PARAGRAPHS[:2])
-    copy = PARAGRAPHS[0] + "\nSomething else entirely that nobody wrote before in any paper."
+    # The unmatched paragraphs are longer than FURNITURE_CHARS: article text, counted.
+    source = PARAGRAPHS[1] + " " + PARAGRAPHS[2] + "\n" + PARAGRAPHS[0]
+    extra = "Something else entirely that nobody wrote before in any paper, about a harbour, a ferry timetable and the price of a season ticket."
+    copy = PARAGRAPHS[0] + "\n" + extra + " " + extra
     passages = align(source, copy)
+    assert sorted(p.kind for p in passages) == ["added", "removed", "same"]
     figures = coverage(passages, len(source), len(copy))
     assert figures.copy_coverage == pytest.approx((len(PARAGRAPHS[0]) + 1) / len(copy), abs=1e-4)
-    assert figures.source_coverage == pytest.approx((len(PARAGRAPHS[0]) + 1) / len(source), abs=1e-4)
+    assert figures.source_coverage == pytest.approx(len(PARAGRAPHS[0]) / len(source), abs=1e-4)
     assert coverage([], 0, 0).copy_coverage == 0.0
+
+
+def test_coverage_leaves_out_short_unmatched_lines_and_measures_changed_text():
+    # A copy of 1,000 source characters, 100 of them edited, plus a 40-character credit line
+    # and without a 60-character newsletter prompt: furniture, so still all source text.
+    passages = [
+        Passage("same", 0, 900, 0, 900, 1.0), Passage("changed", 900, 1000, 900, 1000, 0.8),
+        Passage("removed", 1000, 1060, 1000, 1000, 0.0), Passage("added", 1060, 1060, 1000, 1040, 0.0),
+    ]
+    assert coverage(passages, 1060, 1040) == Coverage(copy_coverage=1.0, source_coverage=1.0, changed=0.1)
+    # A paragraph of FURNITURE_CHARS or more is article text, added or dropped.
+    long = FURNITURE_CHARS
+    dropped = passages[:2] + [Passage("removed", 1000, 1000 + long, 1000, 1000, 0.0)]
+    assert coverage(dropped, 1000 + long, 1000).source_coverage == round(1000 / (1000 + long), 4)
+
+
+def test_scan_stores_the_member_link_coverage_on_the_copy_and_in_its_relation(seed_corpus, db_path):
+    scan(seed_corpus, db_path)
+    db = open_db(db_path, create=False)
+    (link,) = list(db["links"].rows)
+    members = {m["role"]: m for m in db["cluster_members"].rows}
+    copy, canonical = members["copy"], members["canonical"]
+    assert (copy["copy_coverage"], copy["source_coverage"]) == (link["copy_coverage"], link["source_coverage"])
+    detail = json.loads(copy["relation_detail"])
+    assert (detail["copy_coverage"], detail["source_coverage"]) == (link["copy_coverage"], link["source_coverage"])
+    assert detail["measured_against"] == canonical["document_id"] == link["source_id"]
+    assert canonical["copy_coverage"] is None and canonical["source_coverage"] is None and canonical["relation"] is None
 
 
 VOCABULARY = ["alpha", "beta", "gamma", "delta", "Epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu"]
@@ -267,7 +297,7 @@ def test_scan_stores_passages_and_coverage_for_the_link(seed_corpus, db_path):
     links = list(db["links"].rows)
     assert len(links) == 1
     link = links[0]
-    assert 0.5 < link["copy_coverage"] < 0.8 and 0.45 < link["source_coverage"] < 0.7
+    assert 0.65 < link["copy_coverage"] < 0.8 and 0.7 < link["source_coverage"] < 0.9
     texts_by_id = {row["id"]: row["text"] for row in db["documents"].rows}
     source, copy = texts_by_id[link["source_id"]], texts_by_id[link["copy_id"]]
     rows = list(db.query("SELECT * FROM passages WHERE source_id = ? AND copy_id = ? ORDER BY position", [link["source_id"], link["copy_id"]]))

@@ -7,7 +7,7 @@ from conftest import article_body, seed_path
 
 from dedup import candidates, cluster, normalize, sketch, verify
 from dedup.config import ScanConfig
-from dedup.models import Link, LinkRelation
+from dedup.models import Document, Link, LinkRelation
 
 CONFIG = ScanConfig()
 TEMPLATE = sketch.minhash_template(CONFIG)
@@ -147,6 +147,35 @@ def test_copies_of_different_parts_of_one_source_meet_in_its_story():
 
 def test_no_link_no_cluster():
     assert cluster.group([], {}, min_overlap=0.5) == []
+
+
+def test_links_within_keeps_each_groups_own_links():
+    links = [link("a", "b"), link("b", "x"), link("c", "a"), link("x", "y")]
+    inside = cluster.links_within([frozenset("abc"), frozenset("xy")], links)
+    assert inside == [[links[0], links[2]], [links[3]]]
+
+
+def test_member_link_is_the_link_with_the_canonical_else_the_strongest():
+    direct, strong, weak = link("b", "a", 0.5), link("c", "b", 0.8), link("d", "c", 0.3)
+    links = [direct, strong, weak, link("a", "d", 0.2), link("d", "b", 0.3)]
+    chosen = cluster.member_links("a", links)
+    # b and d are linked to the canonical a: that link represents them, however weak.
+    assert chosen == {"b": direct, "c": strong, "d": links[3]}
+    # A tie in similarity goes to the other member with the smaller id, whichever way the links run.
+    for tied in ([link("e", "c", 0.4), link("d", "e", 0.4)], [link("e", "d", 0.4), link("c", "e", 0.4)]):
+        chosen = cluster.member_links("a", tied)["e"]
+        assert {chosen.source_id, chosen.copy_id} == {"c", "e"}
+
+
+def test_build_clusters_measures_each_member_on_its_member_link():
+    docs = {d: Document(id=d, path=d, record=None, format="text", text="", sha256=d, n_words=10) for d in "abc"}
+    links = [Link("a", "b", 0.7, 0.9, 0.9, 0.8, 100, 100, "lsh"), Link("c", "b", 0.6, 0.9, 0.5, 0.95, 100, 100, "lsh")]
+    groups = [frozenset("abc")]
+    (built,) = cluster.build_clusters(groups, cluster.links_within(groups, links), docs, {}, {groups[0]: "a"})
+    assert built.canonical_id == "a" and built.id == 1
+    assert built.similarity == {"a": 1.0, "b": 0.7, "c": 0.6}
+    # c is the source side of its link to b: its containment is its own share in b.
+    assert built.containment == {"a": 1.0, "b": 0.8, "c": 0.5}
 
 
 COURT = [

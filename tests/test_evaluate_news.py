@@ -11,8 +11,8 @@ import pytest
 from sqlite_utils import Database
 from typer.testing import CliRunner
 
-from dedup import evaluate_news
 from dedup.cli import app
+from dedup.eval import bodies, corpora, news
 from dedup.errors import InputError
 from dedup.pipeline import scan
 
@@ -82,7 +82,7 @@ def write_meter(root: Path, domain: str = "showbiz") -> Path:
 
 def test_meter_corpus_layout_and_labels(tmp_path: Path):
     meter = write_meter(tmp_path / "meter")
-    gold = evaluate_news.build_meter_corpus(meter, "showbiz", tmp_path / "corpus")
+    gold = corpora.build_meter_corpus(meter, "showbiz", tmp_path / "corpus")
     base = "newspapers/08.08.99/lighthouse/"
     assert gold["label"] == {f"{base}lighthouse2_sun.txt": "wholly", f"{base}lighthouse3_times.txt": "partially", f"{base}lighthouse4_mirror.txt": "non"}
     assert gold["pa"] == {"08.08.99/lighthouse": ["PA/08.08.99/lighthouse/lighthouse1.txt"]}
@@ -90,16 +90,16 @@ def test_meter_corpus_layout_and_labels(tmp_path: Path):
     # Raw bytes unchanged: the cp1252 pound sign is still one byte 0xA3.
     assert (tmp_path / "corpus" / base / "lighthouse2_sun.txt").read_bytes() == WHOLLY.encode("cp1252")
     with pytest.raises(InputError):
-        evaluate_news.build_meter_corpus(meter, "courts", tmp_path / "other")
-    courts = evaluate_news.build_meter_corpus(write_meter(tmp_path / "courts", "courts"), "courts", tmp_path / "other")
+        corpora.build_meter_corpus(meter, "courts", tmp_path / "other")
+    courts = corpora.build_meter_corpus(write_meter(tmp_path / "courts", "courts"), "courts", tmp_path / "other")
     assert courts == gold
 
 
 def test_meter_scan_finds_the_wholly_derived_copy_only(tmp_path: Path):
-    gold = evaluate_news.build_meter_corpus(write_meter(tmp_path / "meter"), "showbiz", tmp_path / "corpus")
+    gold = corpora.build_meter_corpus(write_meter(tmp_path / "meter"), "showbiz", tmp_path / "corpus")
     scan(tmp_path / "corpus", tmp_path / "meter.db")
     db = Database(tmp_path / "meter.db")
-    figures = evaluate_news.score_meter(db, gold)
+    figures = news.score_meter(db, gold)
     assert figures["wholly"] == {"found": 1, "n": 1, "recall": 1.0}
     assert figures["non"]["wrongly_linked"] == 0 and figures["non_derived_linked"] == []
     assert figures["derived"]["precision"] == 1.0 and figures["derived"]["n"] == 2
@@ -132,8 +132,8 @@ def meter_db(with_relation: bool) -> Database:
 
 
 def test_meter_scores_links_clusters_and_the_pa_source(tmp_path: Path):
-    gold = evaluate_news.build_meter_corpus(write_meter(tmp_path / "meter"), "showbiz", tmp_path / "corpus")
-    report = evaluate_news.meter_report(meter_db(with_relation=False), gold)
+    gold = corpora.build_meter_corpus(write_meter(tmp_path / "meter"), "showbiz", tmp_path / "corpus")
+    report = news.meter_report(meter_db(with_relation=False), gold)
     assert report["link_relation_column"] is False and "copy_links" not in report
     assert report["links_by_relation"] == {"all": 2}
     every = report["all_links"]
@@ -146,8 +146,8 @@ def test_meter_scores_links_clusters_and_the_pa_source(tmp_path: Path):
 
 
 def test_meter_copy_links_only(tmp_path: Path):
-    gold = evaluate_news.build_meter_corpus(write_meter(tmp_path / "meter"), "showbiz", tmp_path / "corpus")
-    report = evaluate_news.meter_report(meter_db(with_relation=True), gold)
+    gold = corpora.build_meter_corpus(write_meter(tmp_path / "meter"), "showbiz", tmp_path / "corpus")
+    report = news.meter_report(meter_db(with_relation=True), gold)
     assert report["links_by_relation"] == {"copy": 1, "reuse": 1}
     copy = report["copy_links"]
     assert copy["wholly"]["found"] == 1 and copy["partially"]["found"] == 0
@@ -182,27 +182,27 @@ Related stories
 
 
 def test_l3s_body_takes_headline_and_full_text_by_innermost_label():
-    body = evaluate_news.l3s_body(ANNOTATED)
-    assert evaluate_news.words(body) == evaluate_news.words(
+    body = bodies.l3s_body(ANNOTATED)
+    assert bodies.words(body) == bodies.words(
         "Storm closes ferry port Ferries were cancelled on Monday as gales hit the coast. "
         "Passengers waited in the terminal overnight, officials said. Services resume at noon. Read more"
     )
-    assert evaluate_news.words(evaluate_news.l3s_body(ANNOTATED, labels={"5"})) == ["Great", "article", "thanks"]
+    assert bodies.words(bodies.l3s_body(ANNOTATED, labels={"5"})) == ["Great", "article", "thanks"]
     declared = '<?xml version="1.0" encoding="utf-8"?>\n' + ANNOTATED
-    assert evaluate_news.l3s_body(declared) == body
+    assert bodies.l3s_body(declared) == body
 
 
 def test_body_scores_count_words_as_a_bag():
-    scores = evaluate_news.body_scores("the cat sat on the mat", "the cat the dog")
+    scores = bodies.body_scores("the cat sat on the mat", "the cat the dog")
     assert scores["precision"] == 0.75 and scores["recall"] == 0.5
     assert scores["f1"] == pytest.approx(0.6)
-    assert evaluate_news.body_scores("a b c d e", "a b c d x", ngram=4)["precision"] == 0.5
-    assert evaluate_news.body_scores("some text", None) == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+    assert bodies.body_scores("a b c d e", "a b c d x", ngram=4)["precision"] == 0.5
+    assert bodies.body_scores("some text", None) == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
 
 
 def test_body_summary_counts_a_page_without_text_as_zero():
     pages = {"a": ("one two three four", "one two three four"), "b": ("one two", "one two extra words"), "c": ("lost page", None)}
-    summary = evaluate_news.summarize_bodies(pages)
+    summary = bodies.summarize_bodies(pages)
     assert summary["pages"] == 3 and summary["not_extracted"] == ["c"]
     assert summary["precision"] == {"mean": 0.5, "median": 0.5}
     assert summary["recall"] == {"mean": pytest.approx(0.6667, abs=1e-4), "median": 1.0}
@@ -221,10 +221,10 @@ def write_l3s(root: Path) -> Path:
 
 
 def test_l3s_corpus_puts_each_page_under_its_domain(tmp_path: Path):
-    paths = evaluate_news.build_l3s_corpus(write_l3s(tmp_path / "l3s"), tmp_path / "corpus")
+    paths = corpora.build_l3s_corpus(write_l3s(tmp_path / "l3s"), tmp_path / "corpus")
     assert paths == {"www.example.com/aaaa-1.html": "aaaa-1", "news.example.org/bbbb-2.html": "bbbb-2"}
     assert (tmp_path / "corpus" / "www.example.com" / "aaaa-1.html").read_bytes().endswith(b"caf\xc3\xa9</p></body></html>")
-    assert set(evaluate_news.l3s_gold(tmp_path / "l3s")) == {"aaaa-1", "bbbb-2"}
+    assert set(bodies.l3s_gold(tmp_path / "l3s")) == {"aaaa-1", "bbbb-2"}
 
 
 def test_judge_clusters_flags_one_site_and_false_merges():
@@ -235,21 +235,21 @@ def test_judge_clusters_flags_one_site_and_false_merges():
         {"cluster_id": 2, "members": [{"path": "a/3", "site": "a"}, {"path": "a/4", "site": "a"}, {"path": "c/5", "site": "c"}]},
     ]
     bodies = {"a/1": story, "b/2": story + " said the mayor", "a/3": story, "a/4": story, "c/5": other}
-    figures = evaluate_news.judge_clusters(clusters, bodies)
+    figures = news.judge_clusters(clusters, bodies)
     assert figures["one_site_clusters"] == 0 and figures["suspect_false_merge_ids"] == [2]
     assert clusters[0]["body_containment"] == 1.0 and clusters[1]["body_containment"] == 0.0
     one_site = [{"cluster_id": 3, "members": [{"path": "a/3", "site": "a"}, {"path": "a/4", "site": "a"}]}]
-    assert evaluate_news.judge_clusters(one_site, bodies)["one_site_cluster_ids"] == [3]
+    assert news.judge_clusters(one_site, bodies)["one_site_cluster_ids"] == [3]
     subdomains = [{"cluster_id": 4, "members": [{"path": "a/3", "site": "travel.timesonline.co.uk"}, {"path": "a/4", "site": "www.timesonline.co.uk"}]}]
-    figures = evaluate_news.judge_clusters(subdomains, bodies)
+    figures = news.judge_clusters(subdomains, bodies)
     assert figures["one_site_clusters"] == 0 and figures["one_parent_domain_cluster_ids"] == [4]
 
 
 def test_parent_domain():
-    assert evaluate_news.parent_domain("icbirmingham.icnetwork.co.uk") == "icnetwork.co.uk"
-    assert evaluate_news.parent_domain("canberra.yourguide.com.au") == "yourguide.com.au"
-    assert evaluate_news.parent_domain("www.thehindu.com") == "thehindu.com"
-    assert evaluate_news.parent_domain("news.bbc.co.uk") == "bbc.co.uk"
+    assert news.parent_domain("icbirmingham.icnetwork.co.uk") == "icnetwork.co.uk"
+    assert news.parent_domain("canberra.yourguide.com.au") == "yourguide.com.au"
+    assert news.parent_domain("www.thehindu.com") == "thehindu.com"
+    assert news.parent_domain("news.bbc.co.uk") == "bbc.co.uk"
 
 
 def test_extraction_corpus_gunzips_pages_under_their_domain(tmp_path: Path):
@@ -258,11 +258,11 @@ def test_extraction_corpus_gunzips_pages_under_their_domain(tmp_path: Path):
     (folder / "html" / "abc.html.gz").write_bytes(gzip.compress(b"<html><body><p>Hello</p></body></html>"))
     truth = {"abc": {"url": "https://www.site.com/a", "articleBody": "Hello"}, "gone": {"url": "https://x.com/", "articleBody": "x"}}
     (folder / "ground-truth.json").write_text(json.dumps(truth), encoding="utf-8")
-    gold = evaluate_news.build_extraction_corpus(folder, tmp_path / "corpus")
+    gold = corpora.build_extraction_corpus(folder, tmp_path / "corpus")
     assert gold == {"www.site.com/abc.html": "Hello"}
     assert (tmp_path / "corpus" / "www.site.com" / "abc.html").read_bytes() == b"<html><body><p>Hello</p></body></html>"
     with pytest.raises(InputError):
-        evaluate_news.build_extraction_corpus(tmp_path, tmp_path / "other")
+        corpora.build_extraction_corpus(tmp_path, tmp_path / "other")
 
 
 def test_news_events_rows_become_text_files_per_publisher(tmp_path: Path):
@@ -272,7 +272,7 @@ def test_news_events_rows_become_text_files_per_publisher(tmp_path: Path):
         'id,publisher,scrape_time,text\n7,yahoo.com/news,2019-05-31T17:45:53-04:00,"Headline ### First paragraph. ### Second, with a comma."\n',
         encoding="utf-8",
     )
-    rows = evaluate_news.build_news_events_corpus(folder, tmp_path / "corpus")
+    rows = corpora.build_news_events_corpus(folder, tmp_path / "corpus")
     assert list(rows) == ["yahoo.com_news/census_articles-7.txt"]
     assert rows["yahoo.com_news/census_articles-7.txt"]["publisher"] == "yahoo.com/news"
     text = (tmp_path / "corpus" / "yahoo.com_news" / "census_articles-7.txt").read_text(encoding="utf-8")

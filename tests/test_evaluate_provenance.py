@@ -6,8 +6,9 @@ from pathlib import Path
 
 from conftest import article_body, seed_path
 
-from dedup import evaluate
 from dedup.db import open_db
+from dedup.eval.pan_scores import pan_direction
+from dedup.eval.scores import clough_canonical
 from dedup.pipeline import scan
 
 
@@ -19,7 +20,7 @@ def test_clough_canonical_checks_the_original_of_each_task(tmp_path: Path):
     (folder / "g0pA_taska.txt").write_text("\n".join(lines[:4]) + "\n", encoding="utf-8")
     (folder / "g0pB_taska.txt").write_text("\n".join(lines[2:7]) + "\n", encoding="utf-8")
     scan(folder, tmp_path / "c.db")
-    result = evaluate.clough_canonical(open_db(tmp_path / "c.db", create=False))
+    result = clough_canonical(open_db(tmp_path / "c.db", create=False))
     assert result["per_task"]["a"] is True
     assert result["per_task"]["b"] is False  # no such cluster in this folder
     assert result["orig_canonical"] == 1 and result["accuracy"] == 0.2
@@ -44,9 +45,9 @@ def _pan_db(tmp_path: Path, source_first: bool):
 
 def test_pan_direction_counts_links_that_run_from_the_source_document(tmp_path: Path):
     db, folder = _pan_db(tmp_path, source_first=True)
-    right = evaluate.pan_direction(db, folder)
+    right = pan_direction(db, folder)
     assert right["02-no-obfuscation"]["all"] == {"linked_pairs": 1, "src_is_source": 1.0}
     assert set(right["02-no-obfuscation"]) == {"all", "between_clusters"}  # the test links are in no cluster
     db, folder = _pan_db(tmp_path, source_first=False)
-    wrong = evaluate.pan_direction(db, folder)
+    wrong = pan_direction(db, folder)
     assert wrong["overall"]["all"] == {"linked_pairs": 1, "src_is_source": 0.0}

@@ -9,7 +9,7 @@ from conftest import seed_path
 
 from dedup import ingest
 from dedup.config import ScanConfig
-from dedup.models import InputProblem
+from dedup.models import DateSource, InputProblem
 
 
 def test_plain_text_is_stored_unchanged():
@@ -18,7 +18,7 @@ def test_plain_text_is_stored_unchanged():
     assert problems == []
     assert docs[0].text == text
     assert docs[0].path == "a/b.txt" and docs[0].format == "text"
-    assert docs[0].title == "Description"
+    assert docs[0].title is None  # its first line, "Description", is a label, not a headline
 
 
 def test_cp1252_text_is_detected_and_decoded():
@@ -134,3 +134,82 @@ def test_walk_is_sorted_and_relative(tmp_path: Path):
     paths, problems, skipped = ingest.walk(tmp_path)
     assert paths == ["a.html", "b/a.md", "b/z.txt", "c.jsonl"]
     assert problems == [] and skipped == 0
+
+
+def test_the_seed_headline_stays_the_title():
+    (doc,), _ = ingest.parse_bytes("000.txt", seed_path("000").read_bytes())
+    assert doc.title == "Lenny Martinez wins Japan Cup after breaking away solo on final climb"
+    (doc,), _ = ingest.parse_bytes("002.txt", seed_path("002").read_bytes())
+    assert doc.title is None  # its first line is a whole paragraph of photo captions
+
+
+def _title(first_line: str, rest: str = "The article's body follows on the next line.\n", name: str = "a.txt") -> str | None:
+    (doc,), problems = ingest.parse_bytes(name, f"{first_line}\n{rest}".encode())
+    assert problems == []
+    return doc.title
+
+
+def test_a_first_line_is_the_title_only_when_it_reads_as_a_headline():
+    for headline in ("Storm hits coast", "iTunes now selling Band Aid song", "$1m payoff for former Shell boss", "Is this the end?", "Rain (again) for Wimbledon"):
+        assert _title(headline) == headline
+    not_headlines = [
+        "Description",  # one word: a label
+        "Description:",
+        "Show more...",
+        "October 19, 2025",  # a date
+        "The storm hit the coast on Sunday and left thousands without power.",  # a sentence
+        "date 2012-10-21 Image 1 of 18 Peter Sagan and Daniel Oss are big in Japan",  # lower-case start
+        " ".join(["Word"] * 16),  # too long for a headline
+        "------------------------------------------------------------------------",
+        "1\t0.3\t0.24",  # a table row
+        "In probability theory, Bayes theorem (often called",  # an open bracket: a wrapped line
+    ]
+    for line in not_headlines:
+        assert _title(line) is None, line
+    assert _title("This first line of a paragraph", "continues on the next one.\n") is None
+    assert _title("A one-line file", rest="") is None
+
+
+def test_markdown_heading_is_the_title_without_its_marks():
+    assert _title("# Storm hits coast", name="a.md") == "Storm hits coast"
+    assert _title("## Description", name="a.md") is None
+
+
+def _parquet_bytes(columns: dict) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    out = pa.BufferOutputStream()
+    pq.write_table(pa.table(columns), out)
+    return out.getvalue().to_pybytes()
+
+
+def test_readers_registry_names_every_suffix_and_format():
+    assert ingest.SUPPORTED_SUFFIXES == (".txt", ".md", ".html", ".htm", ".json", ".jsonl", ".csv", ".tsv", ".parquet")
+    assert ingest.FORMATS == ("text", "markdown", "html", "json", "csv", "tsv", "parquet")
+    samples = {
+        ".txt": b"Storm hits coast\nThe body.\n",
+        ".md": b"# Storm hits coast\nThe body.\n",
+        ".json": b'{"text": "The body."}',
+        ".jsonl": b'{"text": "The body."}\n',
+        ".csv": b"text\nThe body.\n",
+        ".tsv": b"text\nThe body.\n",
+        ".parquet": _parquet_bytes({"text": ["The body."]}),
+    }
+    page = f"<html><body><article><p>{seed_path('000').read_text(encoding='utf-8')}</p></article></body></html>".encode()
+    samples |= {".html": page, ".htm": page}
+    assert samples.keys() == set(ingest.SUPPORTED_SUFFIXES)
+    for reader in ingest.READERS:
+        for suffix in reader.suffixes:
+            (doc,), problems = ingest.parse_bytes(f"a{suffix}", samples[suffix])
+            assert problems == [] and doc.format == reader.format_name, suffix
+
+
+def test_an_unsupported_suffix_is_a_problem_not_a_guess():
+    docs, problems = ingest.parse_bytes("notes.rtf", b"{\\rtf1 Hello}")
+    assert docs == [] and problems == [InputProblem("notes.rtf", f"unsupported file type (supported: {', '.join(ingest.SUPPORTED_SUFFIXES)})")]
+
+
+def test_date_sources_are_the_date_source_enum():
+    (doc,), _ = ingest.parse_bytes("r.json", b'{"text": "The body.", "date": "2025-10-19"}')
+    assert doc.date_source is DateSource.JSON and doc.date_source == "json"

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from dedup.cli import app
-from dedup.evaluate import group_passages
-from dedup.pan import Annotation, covered, granularity, plagdet, precision, recall, score
+from dedup.eval.pan import Annotation, covered, granularity, plagdet, precision, recall, score
+from dedup.eval.pan_scores import group_passages
 
 from conftest import seed_path
 

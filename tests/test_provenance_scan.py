@@ -9,9 +9,10 @@ from pathlib import Path
 from conftest import CORPUS, article_body, seed_path
 from typer.testing import CliRunner
 
-from dedup import evaluate, synth
-from dedup.db import open_db
 from dedup.cli import app
+from dedup.db import open_db
+from dedup.eval import synth
+from dedup.eval.scores import score_synth
 from dedup.pipeline import scan
 
 runner = CliRunner()
@@ -30,7 +31,7 @@ def test_seeds_000_is_canonical_with_named_evidence(seed_corpus: Path, db_path: 
     (copy,) = [m for m in db["cluster_members"].rows if m["role"] == "copy"]
     assert path[copy["document_id"]] == seed_path("001").name
     assert copy["relation"] in ("verbatim", "excerpt", "expanded", "edited")
-    assert set(json.loads(copy["relation_detail"])) >= {"source_kept", "copy_from_source"}
+    assert set(json.loads(copy["relation_detail"])) >= {"copy_coverage", "source_coverage", "changed", "measured_against"}
     (link,) = list(db["links"].rows)
     assert (path[link["source_id"]], path[link["copy_id"]]) == (original, seed_path("001").name)
     passages = list(db.execute("SELECT DISTINCT source_id, copy_id FROM passages"))
@@ -55,7 +56,7 @@ def test_generated_syndication_set_end_to_end(tmp_path: Path):
     assert len(truth.canonical) == 2  # 000 and 002; 001 repeats 000 and is left out
     scan(tmp_path / "articles", tmp_path / "synth.db")
     db = open_db(tmp_path / "synth.db", create=False)
-    scores = evaluate.score_synth(db, truth.as_dict())
+    scores = score_synth(db, truth.as_dict())
     assert scores["clusters"]["adjusted_rand_index"] == 1.0
     assert scores["canonical"]["all"] == {"stories": 2, "accuracy": 1.0}
     assert all(row["confidence"] is not None for row in db["clusters"].rows)

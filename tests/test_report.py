@@ -1,4 +1,5 @@
-"""HTML reports: content, escaping of hostile article text, self-containment, determinism, CLI."""
+"""HTML reports: content, escaping of hostile article text, self-containment, determinism,
+read-only access to the database, CLI."""
 
 from __future__ import annotations
 
@@ -12,18 +13,22 @@ from pathlib import Path
 
 import lxml.html
 import pytest
+from sqlite_utils import Database
 from typer.testing import CliRunner
 
 from dedup import report
-from dedup.db import open_db
 from dedup.cli import app
+from dedup.db import MIGRATIONS, open_db, read
+from dedup.db.connection import migrate
+from dedup.errors import StoreError
+from dedup.report import render, views
 from report_corpus import (
     BROKEN_NAME, CORPUS, IMG, LINK, PAYLOADS, SCRIPT, SITE, TITLE, URL, cluster_of, scan_and_report, seed_texts,
     write_hostile_corpus,
 )
 
 # The only links a report may contain: pages named from cluster ids, and in-page anchors.
-SAFE_HREF = re.compile(r"^(index\.html|cluster-\d+\.html|#link-[0-9a-f]+-[0-9a-f]+)$")
+SAFE_HREF = re.compile(r"^(index\.html|cluster-\d+\.html|#copy-[0-9a-f]+)$")
 
 
 @pytest.fixture(scope="module")
@@ -157,18 +162,18 @@ def test_provenance_evidence_is_shown_escaped(hostile, tmp_path):
             "INSERT INTO evidence (cluster_id, document_id, signal, weight, detail) VALUES (?, ?, ?, ?, ?)",
             [cluster_id, doc_id, "test-signal", 0.25, '{"why": "<script>window.__pwned = 1</script>"}'],
         )
-    page = report.render_cluster(report.load_cluster(open_db(copy, create=False), cluster_id))
+    page = render.cluster_html(views.cluster_page(open_db(copy, readonly=True), cluster_id))
     rows = [row.text_content() for row in lxml.html.fromstring(page).xpath(f"//table[{with_class('evidence')}]/tbody/tr")]
-    assert any("test-signal" in row and "003_hostile.json" in row and "0.250" in row for row in rows)
+    assert any("test-signal" in row and "003_hostile.json" in row and "+0.25" in row for row in rows)
     assert "why: <script>window.__pwned = 1</script>" in "\n".join(rows)
     assert "<script>window.__pwned" not in page
 
 
 def test_cluster_without_evidence_says_so(seed):
-    db, out = seed
-    database = open_db(db, create=False)
+    db, _ = seed
+    database = open_db(db, readonly=True)
     cluster_id = cluster_of(db, "000_7435865517dd7b82.txt")
-    page = lxml.html.fromstring(report.render_cluster(report.load_cluster(database, cluster_id)))
+    page = lxml.html.fromstring(render.cluster_html(views.cluster_page(database, cluster_id)))
     n_evidence = database.execute("SELECT count(*) FROM evidence WHERE cluster_id = ?", [cluster_id]).fetchone()[0]
     assert len(page.xpath(f"//table[{with_class('evidence')}]/tbody/tr")) == n_evidence
     assert bool(page.xpath(f"//h2[@id='evidence-h']/following-sibling::p[{with_class('empty')}]")) == (n_evidence == 0)
@@ -206,7 +211,7 @@ def test_word_level_edits_and_moved_passages(hostile):
     db, out = hostile
     page = lxml.html.parse(str(out / report.cluster_file(cluster_of(db, "003_hostile.json")))).getroot()
     canonical, hostile_text = seed_texts()[0], json.loads((db.parent / "corpus" / "003_hostile.json").read_text())["text"]
-    section = page.xpath("//section[@id=$id]", id=f"link-{doc_id(db, '000_canonical.txt')}-{doc_id(db, '003_hostile.json')}")[0]
+    section = page.xpath("//section[@id=$id]", id=f"copy-{doc_id(db, '003_hostile.json')}")[0]
     changed = section.xpath(f".//tr[{with_class('p-changed')}]")
     assert changed
     inserted = [el.text_content() for row in changed for el in row.xpath("td[2]//ins")]
@@ -226,3 +231,92 @@ def doc_id(db: Path, path: str) -> str:
     """The id of the document stored from ``path``."""
     with sqlite3.connect(db) as conn:
         return conn.execute("SELECT id FROM documents WHERE path = ?", [path]).fetchone()[0]
+
+
+def test_reporting_leaves_the_database_untouched(seed, tmp_path):
+    db, _ = seed
+    before = (db.read_bytes(), db.stat().st_mtime_ns, sorted(p.name for p in db.parent.iterdir()))
+    report.write_report(db, tmp_path / "again")
+    assert (db.read_bytes(), db.stat().st_mtime_ns, sorted(p.name for p in db.parent.iterdir())) == before
+    connection = open_db(db, readonly=True)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        connection.execute("DELETE FROM errors")
+    connection.close()
+
+
+def test_report_on_an_older_database_asks_for_migrate(tmp_path):
+    old = tmp_path / "old.db"
+    database = Database(old)
+    MIGRATIONS.apply(database, stop_before="m007_member_coverage")
+    database.close()
+    before = old.read_bytes()
+    with pytest.raises(StoreError) as raised:
+        report.write_report(old, tmp_path / "reports")
+    assert str(raised.value) == f"{old} was written by an older dedup: run `dedup migrate --db {old}`"
+    result = CliRunner().invoke(app, ["report", "--db", str(old), "--out", str(tmp_path / "reports")])
+    assert result.exit_code == 1 and "older dedup" in result.output and "Traceback" not in result.output
+    assert old.read_bytes() == before and not (tmp_path / "reports").exists()
+    assert migrate(old) == ["m007_member_coverage", "m008_views"]
+    assert migrate(old) == []
+    assert [p.name for p in report.write_report(old, tmp_path / "reports")] == ["index.html"]
+
+
+def test_copies_show_the_member_coverage_figures(seed, tmp_path):
+    db = tmp_path / "coverage.db"
+    shutil.copy(seed[0], db)
+    cluster_id = cluster_of(db, "001_bdaf9317e28d71a5.txt")
+    copy_id = doc_id(db, "001_bdaf9317e28d71a5.txt")
+
+    def figures() -> tuple[list[str], str]:
+        page = lxml.html.fromstring(render.cluster_html(views.cluster_page(open_db(db, readonly=True), cluster_id)))
+        (copy_row,) = [r for r in page.xpath(f"//table[{with_class('members')}]/tbody/tr") if "001_" in r.text_content()]
+        cells = [td.text_content() for td in copy_row.xpath(f"td[{with_class('coverage')}]")]
+        gist = page.xpath("//section[@id=$id]//p[@class='gist']", id=f"copy-{copy_id}")[0].text_content()
+        return cells, gist
+
+    def store(copy_coverage: float | None, source_coverage: float | None) -> None:
+        with sqlite3.connect(db) as conn:
+            conn.execute(
+                "UPDATE cluster_members SET copy_coverage = ?, source_coverage = ? WHERE document_id = ?",
+                [copy_coverage, source_coverage, copy_id],
+            )
+
+    store(None, None)
+    cells, gist = figures()
+    assert cells == ["not aligned", "not aligned"] and "not aligned" in gist
+    store(0.8412, 0.7051)
+    cells, gist = figures()
+    assert cells == ["84%", "71%"]
+    assert "84% from the source, 71% of the source kept" in gist
+    assert read.cluster_detail(open_db(db, readonly=True), cluster_id)["members"][1]["copy_coverage"] == 0.8412
+
+
+def test_scores_and_confidence_say_what_they_are(seed):
+    db, out = seed
+    page = lxml.html.parse(str(out / report.cluster_file(cluster_of(db, "000_7435865517dd7b82.txt")))).getroot()
+    headers = [th.text_content() for th in page.xpath(f"//table[{with_class('members')}]/thead//th")]
+    assert headers[-1] == "provenance score" and "from the source" in headers and "of the source kept" in headers
+    notes = {div.findtext("dt"): div.findtext("dd") for div in page.xpath(f"//dl[{with_class('notes')}]/div")}
+    assert "sum of the document's evidence weights" in notes["provenance score"]
+    assert "more likely it is the original" in notes["provenance score"]
+    assert "from 0 to 1" in notes["confidence"]
+    with sqlite3.connect(db) as conn:
+        scores = [s for (s,) in conn.execute("SELECT score FROM cluster_members ORDER BY role = 'copy'")]
+    shown = [tr.xpath("td")[-1].text_content() for tr in page.xpath(f"//table[{with_class('members')}]/tbody/tr")]
+    assert shown == [f"{s:+.2f}" for s in scores]
+
+
+def test_a_document_without_title_is_named_by_its_path(seed, tmp_path):
+    db = tmp_path / "untitled.db"
+    shutil.copy(seed[0], db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE documents SET title = NULL")
+    out = tmp_path / "reports"
+    report.write_report(db, out)
+    index = lxml.html.parse(str(out / "index.html")).getroot()
+    (row,) = index.xpath("//table[@id='clusters']/tbody/tr")
+    assert row.xpath("td[2]/a")[0].text_content() == "000_7435865517dd7b82.txt"
+    page = lxml.html.parse(str(out / report.cluster_file(cluster_of(db, "000_7435865517dd7b82.txt")))).getroot()
+    titles = [tr.xpath("td[3]")[0].text_content() for tr in page.xpath(f"//table[{with_class('members')}]/tbody/tr")]
+    assert titles == ["000_7435865517dd7b82.txt", "001_bdaf9317e28d71a5.txt"]
+    assert page.xpath("//h1")[0].text_content().endswith(" 000_7435865517dd7b82.txt")

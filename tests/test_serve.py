@@ -1,4 +1,5 @@
-"""Datasette on scanned databases, in-process: metadata, views, facets, search, canned queries, plugin."""
+"""Datasette on scanned databases, in-process: metadata, views, facets, search, canned queries, plugin;
+and `dedup serve` itself: what it checks, and that it leaves no file behind."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import re
 import shutil
 import socket
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import lxml.html
@@ -16,14 +19,14 @@ from datasette.app import Datasette
 from sqlite_utils import Database
 from typer.testing import CliRunner
 
+from browser import free_port, wait_for_url
 from dedup import report, serve
-from dedup.db import open_db
-from dedup.db.schema import MIGRATIONS
 from dedup.cli import app
-from dedup.datasette_plugin import passage_html
+from dedup.db.queries import QUERIES
+from dedup.db.schema import MIGRATIONS
 from dedup.pipeline import scan
+from dedup.serve.plugin import passage_html
 from report_corpus import CORPUS, IMG, SCRIPT, SITE, TITLE, seed_texts, write_hostile_corpus
-
 
 
 def changed_figures_copy(text: str) -> str:
@@ -44,14 +47,9 @@ def build(folder: Path, root: Path) -> tuple[Path, Path]:
     return db, reports
 
 
-def datasette(db: Path, reports: Path | None = None, **overrides) -> Datasette:
-    """Datasette as `dedup serve` starts it: immutable database, dedup metadata, reports mounted."""
-    serve.register_plugin()
-    return Datasette(
-        immutables=[str(db)],
-        metadata=overrides.get("metadata", serve.metadata(db)),
-        static_mounts=[("reports", str(reports))] if reports else [],
-    )
+def datasette(db: Path, reports: Path | None = None) -> Datasette:
+    """Datasette as `dedup serve` runs it: immutable database, dedup metadata, reports mounted."""
+    return serve.datasette(serve.ServeOptions(db, reports=reports))
 
 
 def get(ds: Datasette, path: str):
@@ -106,7 +104,7 @@ def hostile(tmp_path_factory) -> tuple[Path, Path]:
 
 def test_metadata_describes_every_table_view_and_column(seed):
     db, _ = seed
-    names = serve.metadata(db)["databases"]["dedup"]["tables"]
+    names = serve.ServeOptions(db).metadata()["databases"]["dedup"]["tables"]
     with sqlite3.connect(db) as conn:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")]
         for table in tables:
@@ -124,7 +122,7 @@ def test_database_page_lists_views_and_canned_queries(seed):
     page = get(ds, "/dedup.json").json()
     views = {v["name"] for v in page["views"]}
     assert {"cluster_overview", "copies", "unclustered_documents", "scan_history", "scan_errors"} <= views
-    assert set(serve.QUERIES) <= {q["name"] for q in page["queries"]}
+    assert set(QUERIES) <= {q["name"] for q in page["queries"]}
     hidden = {t["name"] for t in page["tables"] if t["hidden"]}
     assert "documents_fts" in hidden and "_sqlite_migrations" in hidden
     assert 'href="/dedup/cluster_overview"' in get(ds, "/").text
@@ -145,11 +143,27 @@ def test_copies_view_gives_each_copy_with_its_source(seed):
     db, reports = seed
     (row,) = rows(datasette(db, reports), "/dedup/copies")
     assert row["copy_path"].startswith("001_") and row["source_path"].startswith("000_")
-    link = query(db, "SELECT copy_coverage, source_coverage FROM links WHERE copy_id = ?", [row["copy_id"]])[0]
-    assert (row["copy_coverage"], row["source_coverage"]) == link and link[0] is not None
-    member = query(db, "SELECT relation, similarity FROM cluster_members WHERE document_id = ?", [row["copy_id"]])[0]
-    assert (row["relation"], row["similarity"]) == member
+    member = query(
+        db, "SELECT relation, similarity, copy_coverage, source_coverage FROM cluster_members WHERE document_id = ?", [row["copy_id"]]
+    )[0]
+    assert (row["relation"], row["similarity"], row["copy_coverage"], row["source_coverage"]) == member
     assert row["n_passages"] == query(db, "SELECT COUNT(*) FROM passages WHERE copy_id = ?", [row["copy_id"]])[0][0]
+
+
+def test_copies_show_the_coverage_figures_by_name(seed, tmp_path):
+    db = tmp_path / "dedup.db"
+    shutil.copy(seed[0], db)
+
+    def shown(table: str) -> list[str]:
+        page = lxml.html.fromstring(get(datasette(db), f"/dedup/{table}?role=copy" if table == "cluster_members" else f"/dedup/{table}").text)
+        return [td.text_content().strip() for td in page.xpath("//td[contains(@class, 'col-copy_coverage') or contains(@class, 'col-source_coverage')]")]
+
+    query(db, "UPDATE cluster_members SET copy_coverage = NULL, source_coverage = NULL WHERE role = 'copy'")
+    assert shown("copies") == shown("cluster_members") == ["not aligned", "not aligned"]
+    query(db, "UPDATE cluster_members SET copy_coverage = 0.8412, source_coverage = 0.7051 WHERE role = 'copy'")
+    assert shown("copies") == shown("cluster_members") == ["84% from the source", "71% of the source kept"]
+    (row,) = rows(datasette(db), "/dedup/copies")
+    assert (row["copy_coverage"], row["source_coverage"]) == (0.8412, 0.7051)
 
 
 def test_unclustered_documents_and_scan_history(seed):
@@ -305,23 +319,43 @@ def test_passage_html_escapes_every_piece():
 
 def test_plugin_leaves_other_databases_alone(seed):
     db, _ = seed
-    ds = datasette(db, metadata={})
+    serve.register_plugin()
+    ds = Datasette(immutables=[str(db)], metadata={})
     page = get(ds, "/dedup/passages?_size=5").text
     assert 'class="dedup-passage"' not in page
     assert 'class="dedup-passage"' in get(datasette(db), "/dedup/passages?_size=5").text
 
 
-def test_serve_writes_metadata_for_plain_datasette(seed, tmp_path):
+def test_metadata_only_writes_metadata_for_plain_datasette(seed, tmp_path):
     db = tmp_path / "dedup.db"
     shutil.copy(seed[0], db)
     result = CliRunner().invoke(app, ["serve", "--db", str(db), "--reports", str(seed[1]), "--metadata-only"])
     assert result.exit_code == 0, result.output
+    options = serve.prepare(db, host="127.0.0.1", port=8123, reports=seed[1])
     written = json.loads((tmp_path / "dedup.metadata.json").read_text(encoding="utf-8"))
-    assert written == json.loads(json.dumps(serve.metadata(db)))
+    assert written == json.loads(json.dumps(options.metadata()))
+    assert written["databases"]["dedup"]["plugins"]["dedup"]["reports_url"] == "/reports/"
     assert f"-i {db} -m {tmp_path / 'dedup.metadata.json'}" in result.output
-    args = serve.prepare(db, host="127.0.0.1", port=8123, reports=seed[1])
+    args = options.datasette_args(tmp_path / "dedup.metadata.json")
     assert args[:3] == ["serve", "-i", str(db)] and args[args.index("--static") + 1] == f"reports:{seed[1]}"
-    assert args[args.index("--host") + 1] == "127.0.0.1"
+    assert args[args.index("--host") + 1] == "127.0.0.1" and args[args.index("--port") + 1] == "8123"
+
+
+def test_serve_leaves_no_file_behind(seed, tmp_path):
+    db = tmp_path / "dedup.db"
+    shutil.copy(seed[0], db)
+    shutil.copytree(seed[1], tmp_path / "reports")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    port = free_port()
+    command = [sys.executable, "-c", "from dedup.cli import main; main()", "serve", "--db", "dedup.db", "--port", str(port)]
+    server = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for_url(f"http://127.0.0.1:{port}/reports/{report.cluster_file(1)}", timeout=60, alive=lambda: server.poll() is None)
+        assert sorted(p.name for p in tmp_path.iterdir()) == before
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before == ["dedup.db", "reports"]
 
 
 def test_serve_refuses_missing_or_outdated_databases(tmp_path):
@@ -331,7 +365,8 @@ def test_serve_refuses_missing_or_outdated_databases(tmp_path):
     MIGRATIONS.apply(old, stop_before="m004_search")
     old.close()
     result = CliRunner().invoke(app, ["serve", "--db", str(tmp_path / "old.db"), "--metadata-only"])
-    assert result.exit_code == 1 and "m004_search" in result.output
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"{tmp_path / 'old.db'} was written by an older dedup: run `dedup migrate --db {tmp_path / 'old.db'}`" in result.output
     assert not (tmp_path / "old.metadata.json").exists()
 
 

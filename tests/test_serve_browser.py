@@ -17,7 +17,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from browser import chromium, free_port, wait_for_url
 from dedup import report
@@ -64,7 +67,7 @@ def cells(driver, column: str) -> list[str]:
 
 
 def test_served_read_only_on_loopback(server):
-    base, db = server
+    base, _ = server
     with urllib.request.urlopen(f"{base}/-/databases.json", timeout=10) as response:
         databases = json.load(response)
     assert [(d["name"], d["is_mutable"]) for d in databases] == [("dedup", False)]
@@ -75,11 +78,9 @@ def test_cluster_view_shows_the_martinez_cluster(server, browser, tmp_path):
     base, db = server
     with sqlite3.connect(db) as conn:
         (canonical_title,) = conn.execute("SELECT title FROM documents WHERE path LIKE '000_%'").fetchone()
+    browser.set_window_size(1280, 800)
     browser.get(f"{base}/dedup/cluster_overview")
     assert browser.title.startswith("dedup: cluster_overview")
-    # The column descriptions come first on the page: show the rows, with the row count above them.
-    browser.set_window_size(1600, 560)
-    browser.execute_script("window.scrollTo(0, document.querySelector('table.rows-and-columns').offsetTop - 260)")
     screenshot = tmp_path / SCREENSHOT_NAME
     assert browser.save_screenshot(str(screenshot))
     assert screenshot.read_bytes().startswith(b"\x89PNG")
@@ -118,3 +119,55 @@ def test_report_link_opens_the_cluster_page(server, browser):
     browser.find_element(By.CSS_SELECTOR, "td.col-report_page a").click()
     assert browser.current_url == f"{base}/reports/{report.cluster_file(1)}"
     assert browser.title.startswith("Cluster 1:")
+
+
+def first_row_top(driver) -> float:
+    """Where the first data row of the open page starts, in pixels from the top of the window."""
+    return driver.execute_script("return document.querySelector('table.rows-and-columns tbody tr').getBoundingClientRect().top")
+
+
+@pytest.mark.parametrize("page", ["cluster_overview", "copies", "documents", "cluster_members"])
+def test_rows_show_without_scrolling(server, browser, page):
+    base, _ = server
+    browser.set_window_size(1280, 800)
+    try:
+        browser.get(f"{base}/dedup/{page}")
+        # The column descriptions are folded into one line; opening it shows them all.
+        folded = browser.find_element(By.CSS_SELECTOR, "details.dedup-columns")
+        descriptions = folded.find_element(By.CSS_SELECTOR, "dl.column-descriptions")
+        assert not descriptions.is_displayed()
+        assert 0 < first_row_top(browser) < browser.execute_script("return window.innerHeight") - 24
+        headers = browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns thead th[data-column-description]")
+        assert len(headers) >= 5
+        assert all(th.get_attribute("title") == th.get_attribute("data-column-description") != "" for th in headers)
+        folded.find_element(By.TAG_NAME, "summary").click()
+        assert descriptions.is_displayed() and descriptions.find_elements(By.TAG_NAME, "dt")
+    finally:
+        browser.set_window_size(1600, 900)
+
+
+def edges(driver, element) -> list[float]:
+    """The left and right edges of ``element`` in the window, in pixels."""
+    return driver.execute_script("var r = arguments[0].getBoundingClientRect(); return [r.left, r.right]", element)
+
+
+def test_wide_tables_scroll_to_their_last_column(server, browser):
+    base, _ = server
+    browser.set_window_size(1280, 800)
+    try:
+        browser.get(f"{base}/dedup/documents")
+        box = browser.find_element(By.CSS_SELECTOR, ".table-wrapper")
+        last = browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns thead th")[-1]
+        assert last.text.startswith("based_on")
+        width = browser.execute_script("return window.innerWidth")
+        assert browser.execute_script("return arguments[0].scrollWidth > arguments[0].clientWidth", box)
+        assert last.rect["x"] > width  # the table is wider than the window
+        browser.execute_script("arguments[0].scrollIntoView()", box)
+        # Once the table is in view, so is its horizontal scroll bar: the box fits in the window.
+        bottom = browser.execute_script("return arguments[0].getBoundingClientRect().bottom", box)
+        assert bottom <= browser.execute_script("return window.innerHeight")
+        ActionChains(browser).scroll_from_origin(ScrollOrigin.from_element(box), 5000, 0).perform()
+        # The wheel scrolls smoothly: wait for the last column to come into view.
+        WebDriverWait(browser, 10).until(lambda driver: 0 <= edges(driver, last)[0] and edges(driver, last)[1] <= width)
+    finally:
+        browser.set_window_size(1600, 900)

@@ -4,13 +4,35 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlite_utils import Database
 
 from ..errors import NotFoundError
-from ..models import Document, InputProblem, Passage
+from ..models import DiffOp, Document, InputProblem, Passage
 from .codec import decode_diff
 from .schema import DOCUMENT_COLUMNS
+
+
+@dataclass(frozen=True)
+class PassageText:
+    """A stored passage of a link with the text of both its sides.
+
+    ``source_text`` is ``source[source_start:source_end]`` and ``copy_text`` is
+    ``copy[copy_start:copy_end]``; the offsets of ``diff`` are in the whole documents.
+    """
+
+    position: int
+    kind: str
+    source_start: int
+    source_end: int
+    copy_start: int
+    copy_end: int
+    similarity: float | None
+    diff: tuple[DiffOp, ...]
+    source_text: str
+    copy_text: str
+
 
 def stored_files(db: Database) -> dict[str, str]:
     """Path → sha256 of every file the previous scans stored."""
@@ -66,17 +88,19 @@ def previous_clusters(db: Database) -> dict[int, dict]:
 
 
 def list_clusters(db: Database) -> list[dict]:
-    """One row per cluster: id, size, canonical document (path, title), similarity figures."""
+    """One row per cluster: id, size, canonical document (path, title), similarity figures and
+    the provenance confidence."""
     sql = """
         SELECT c.id, c.size, c.canonical_id, d.path AS canonical_path, d.title AS canonical_title,
-               c.mean_similarity, c.min_similarity, c.max_similarity
+               c.mean_similarity, c.min_similarity, c.max_similarity, c.confidence
         FROM clusters c JOIN documents d ON d.id = c.canonical_id ORDER BY c.id
     """
     return [dict(row) for row in _rows(db, sql)]
 
 
 def cluster_detail(db: Database, cluster_id: int) -> dict:
-    """A cluster with its members (role, similarity, containment, provenance, metadata),
+    """A cluster with its members (role, similarity, containment, coverage figures, provenance,
+    metadata),
     its provenance evidence, the history of its canonical (``changes``) and the reuse links
     that touch its members (``reuse``: passages of a member inside other stories, or of
     other stories inside a member; they never make a document a member)."""
@@ -86,8 +110,8 @@ def cluster_detail(db: Database, cluster_id: int) -> dict:
     members = _rows(
         db,
         """
-        SELECT m.document_id, m.role, m.similarity, m.containment, m.relation, m.relation_detail, m.score,
-               d.path, d.record, d.title, d.site, d.author, d.url, d.published_at, d.date_source, d.n_words
+        SELECT m.document_id, m.role, m.similarity, m.containment, m.copy_coverage, m.source_coverage,
+               m.relation, m.relation_detail, m.score, d.path, d.record, d.title, d.site, d.author, d.url, d.published_at, d.date_source, d.n_words
         FROM cluster_members m JOIN documents d ON d.id = m.document_id
         WHERE m.cluster_id = ? ORDER BY m.role = 'copy', m.score DESC, m.similarity DESC, d.path
         """,
@@ -96,7 +120,7 @@ def cluster_detail(db: Database, cluster_id: int) -> dict:
     for member in members:
         member["relation_detail"] = json.loads(member["relation_detail"]) if member["relation_detail"] else None
     evidence = _rows(
-        db, "SELECT document_id, signal, weight, detail FROM evidence WHERE cluster_id = ? ORDER BY weight DESC, document_id, signal", [cluster_id]
+        db, "SELECT document_id, signal, weight, detail FROM evidence WHERE cluster_id = ? ORDER BY weight DESC, document_id, signal, id", [cluster_id]
     )
     changes = _rows(
         db,
@@ -107,7 +131,8 @@ def cluster_detail(db: Database, cluster_id: int) -> dict:
         db,
         """
         SELECT l.source_id, s.path AS source_path, s.title AS source_title, l.copy_id, c.path AS copy_path,
-               c.title AS copy_title, l.source_containment, l.copy_containment, l.shared_shingles, l.longest_run
+               c.title AS copy_title, l.copy_coverage, l.source_coverage, l.source_containment, l.copy_containment,
+               l.shared_shingles, l.longest_run
         FROM links l JOIN documents s ON s.id = l.source_id JOIN documents c ON c.id = l.copy_id
         WHERE l.relation = 'reuse' AND (
             l.source_id IN (SELECT document_id FROM cluster_members WHERE cluster_id = ?)
@@ -119,6 +144,67 @@ def cluster_detail(db: Database, cluster_id: int) -> dict:
     cluster = dict(rows[0])
     cluster["alternatives"] = json.loads(cluster["alternatives"]) if cluster.get("alternatives") else []
     return {**cluster, "members": members, "evidence": evidence, "changes": changes, "reuse": reuse}
+
+
+def cluster_sites(db: Database) -> dict[int, list[dict]]:
+    """Cluster id → its members' ``path``, ``site`` and ``url``, in path order."""
+    found: dict[int, list[dict]] = {}
+    sql = """
+        SELECT m.cluster_id, d.path, d.site, d.url FROM cluster_members m
+        JOIN documents d ON d.id = m.document_id ORDER BY m.cluster_id, d.path
+    """
+    for row in _rows(db, sql):
+        found.setdefault(row.pop("cluster_id"), []).append(row)
+    return found
+
+
+def member_links(db: Database, cluster_id: int) -> dict[str, dict]:
+    """Copy id → the link that represents the copy in its cluster, with the link's figures.
+
+    That is its link with the canonical, or else its link inside the cluster with the highest
+    Jaccard similarity, then with the other member of smallest id (``cluster.member_links``):
+    the link the member's similarity, containment and coverage figures are measured on.
+    """
+    sql = """
+        SELECT m.document_id AS member_id, l.source_id, l.copy_id, l.jaccard, l.containment
+        FROM cluster_members m
+        JOIN clusters c ON c.id = m.cluster_id
+        JOIN links l ON m.document_id IN (l.source_id, l.copy_id)
+        JOIN cluster_members o ON o.cluster_id = m.cluster_id
+             AND o.document_id = CASE WHEN l.source_id = m.document_id THEN l.copy_id ELSE l.source_id END
+        WHERE m.cluster_id = ? AND m.role = 'copy'
+        ORDER BY m.document_id, o.document_id = c.canonical_id DESC, l.jaccard DESC, o.document_id
+    """
+    found: dict[str, dict] = {}
+    for row in _rows(db, sql, [cluster_id]):
+        found.setdefault(row.pop("member_id"), row)
+    return found
+
+
+def link_passages(db: Database, source_id: str, copy_id: str) -> list[PassageText]:
+    """The stored passages of a link in order, each with the text of its two sides."""
+    sql = """
+        SELECT p.position, p.kind, p.source_start, p.source_end, p.copy_start, p.copy_end, p.similarity, p.diff,
+               substr(s.text, p.source_start + 1, p.source_end - p.source_start) AS source_text,
+               substr(c.text, p.copy_start + 1, p.copy_end - p.copy_start) AS copy_text
+        FROM passages p JOIN documents s ON s.id = p.source_id JOIN documents c ON c.id = p.copy_id
+        WHERE p.source_id = ? AND p.copy_id = ? ORDER BY p.position
+    """
+    return [
+        PassageText(**{**row, "diff": decode_diff(row["diff"]), "source_text": row["source_text"] or "", "copy_text": row["copy_text"] or ""})
+        for row in _rows(db, sql, [source_id, copy_id])
+    ]
+
+
+def latest_scan(db: Database) -> dict | None:
+    """The ``scans`` row of the latest scan (finished or not), or None before any scan."""
+    rows = _rows(db, "SELECT * FROM scans ORDER BY id DESC LIMIT 1")
+    return rows[0] if rows else None
+
+
+def scan_errors(db: Database, scan_id: int) -> list[dict]:
+    """The files and records a scan could not use: ``path`` and ``reason``, in path order."""
+    return _rows(db, "SELECT path, reason FROM errors WHERE scan_id = ? ORDER BY path, id", [scan_id])
 
 
 def _rows(db: Database, sql: str, params: list | None = None) -> list[dict]:

@@ -136,10 +136,11 @@ def m003_provenance(db: Database) -> None:
 
 @MIGRATIONS()
 def m004_search(db: Database) -> None:
-    """Browsing: full-text search, a readable ``clusters.title`` and the navigation views.
+    """Browsing: full-text search and a readable ``clusters.title``.
 
     Triggers keep the search index and the cluster titles in step with every later write, so
-    a rescan needs no extra step. The views are what ``dedup serve`` shows first.
+    a rescan needs no extra step. (This migration also created the navigation views, which
+    ``m008_views`` now creates.)
     """
     db["documents"].enable_fts(["title", "text"], tokenize="porter", create_triggers=True)
     # A rescan touches every kept document's scan_id; re-index only when the text changes.
@@ -162,10 +163,10 @@ def m004_search(db: Database) -> None:
         )
     db.execute("UPDATE clusters SET title = (SELECT COALESCE(d.title, d.path) FROM documents d WHERE d.id = canonical_id)")
     db["passages"].create_index(["kind"], find_unique_name=True)  # the kind facet, and queries on changed passages
-    for name, sql in VIEWS.items():
-        db.create_view(name, sql)
 
 
+#: The views, as the latest migration that touches them (``m008_views``) creates them. They are
+#: what ``dedup serve`` shows first.
 VIEWS = {
     # One row per cluster: the story, where it appeared, and how sure provenance is.
     "cluster_overview": """
@@ -186,13 +187,13 @@ VIEWS = {
         FROM clusters c JOIN documents d ON d.id = c.canonical_id
         ORDER BY c.size DESC, c.id
     """,
-    # One row per copy, measured against its cluster's canonical (the source).
+    # One row per copy, measured against its cluster's canonical (the source); the coverage
+    # figures are the member's own (see m007_member_coverage).
     "copies": """
         SELECT m.cluster_id, m.document_id AS copy_id, d.title AS copy_title, d.site AS copy_site,
                d.published_at AS copy_published_at, c.canonical_id AS source_id, s.title AS source_title,
                s.site AS source_site, m.relation, m.similarity, m.containment,
-               CASE WHEN l.copy_id = m.document_id THEN l.copy_coverage ELSE l.source_coverage END AS copy_coverage,
-               CASE WHEN l.copy_id = m.document_id THEN l.source_coverage ELSE l.copy_coverage END AS source_coverage,
+               m.copy_coverage, m.source_coverage,
                (SELECT COUNT(*) FROM passages p WHERE p.source_id = l.source_id AND p.copy_id = l.copy_id) AS n_passages,
                (SELECT COUNT(*) FROM passages p
                     WHERE p.source_id = l.source_id AND p.copy_id = l.copy_id AND p.kind = 'changed') AS n_changed,
@@ -224,6 +225,18 @@ VIEWS = {
         FROM errors e JOIN scans s ON s.id = e.scan_id
         ORDER BY e.scan_id DESC, e.path
     """,
+    # Reuse links: a passage of one document inside an otherwise different story.
+    "reuse": """
+        SELECT l.source_id, s.title AS source_title, s.site AS source_site, l.copy_id AS reused_in_id,
+               c.title AS reused_in_title, c.site AS reused_in_site, l.copy_coverage, l.source_coverage,
+               l.shared_shingles, l.longest_run,
+               (SELECT COUNT(*) FROM passages p WHERE p.source_id = l.source_id AND p.copy_id = l.copy_id
+                    AND p.kind IN ('same', 'changed')) AS n_shared_passages,
+               s.path AS source_path, c.path AS reused_in_path
+        FROM links l JOIN documents s ON s.id = l.source_id JOIN documents c ON c.id = l.copy_id
+        WHERE l.relation = 'reuse'
+        ORDER BY l.copy_coverage DESC, s.path, c.path
+    """,
 }
 
 
@@ -241,24 +254,13 @@ def m006_relations(db: Database) -> None:
 
     ``links.relation`` is ``copy`` (two versions of one story; clusters are made of these)
     or ``reuse`` (a passage of one inside an otherwise different story). Links made before
-    this migration were all copies. ``scans.n_furniture_lines`` is no longer written.
+    this migration were all copies. ``scans.n_furniture_lines`` is no longer written. (This
+    migration also created the ``reuse`` view, which ``m008_views`` now creates.)
     """
     db["links"].add_column("relation", str, not_null_default="copy")
     db["links"].create_index(["relation"], find_unique_name=True)
     db["scans"].add_column("n_boilerplate_shingles", int)
     db["scans"].add_column("n_reuse_links", int)
-    db.create_view(
-        "reuse",
-        """SELECT l.source_id, s.title AS source_title, s.site AS source_site, l.copy_id AS reused_in_id,
-                  c.title AS reused_in_title, c.site AS reused_in_site, l.copy_coverage, l.source_coverage,
-                  l.shared_shingles, l.longest_run,
-                  (SELECT COUNT(*) FROM passages p WHERE p.source_id = l.source_id AND p.copy_id = l.copy_id
-                       AND p.kind IN ('same', 'changed')) AS n_shared_passages,
-                  s.path AS source_path, c.path AS reused_in_path
-           FROM links l JOIN documents s ON s.id = l.source_id JOIN documents c ON c.id = l.copy_id
-           WHERE l.relation = 'reuse'
-           ORDER BY l.copy_coverage DESC, s.path, c.path""",
-    )
 
 
 @MIGRATIONS()
@@ -267,8 +269,16 @@ def m007_member_coverage(db: Database) -> None:
 
     ``copy_coverage`` is the share of the copy's text that comes from the source and
     ``source_coverage`` the share of the source's text kept in the copy, both measured on the
-    aligned passages of the link that represents the member (see ``cluster.member_link``).
+    aligned passages of the link that represents the member (see ``cluster.member_links``).
     They are the figures ``dedup show``, the reports and Datasette show for a copy.
     """
     db["cluster_members"].add_column("copy_coverage", float)
     db["cluster_members"].add_column("source_coverage", float)
+
+
+@MIGRATIONS()
+def m008_views(db: Database) -> None:
+    """The navigation views, (re-)created from ``VIEWS``: ``copies`` shows the member's own
+    coverage figures (``m007_member_coverage``) instead of its link's."""
+    for name, sql in VIEWS.items():
+        db.create_view(name, sql, replace=True)

@@ -12,6 +12,7 @@ from ..provenance import Decision
 from .codec import encode_diff
 from .schema import DOCUMENT_COLUMNS
 
+
 def start_scan(db: Database, started_at: str, root: str, parameters: dict, fingerprint: str, versions: dict) -> int:
     """Insert the ``scans`` row for a new scan and return its id."""
     table = db["scans"]
@@ -81,7 +82,8 @@ def save_results(
 
     ``previous`` are the cluster rows before this scan (``previous_clusters``);
     ``decisions`` (cluster id → provenance decision) fill the confidence, alternatives,
-    relations, scores and ``evidence`` rows; canonical changes go to ``cluster_changes``.
+    scores, the copies' relations and coverage figures and the ``evidence`` rows; canonical
+    changes go to ``cluster_changes``.
     """
     decisions = decisions or {}
     with db.atomic():
@@ -141,8 +143,9 @@ def save_passages(db: Database, alignments: Iterable[tuple[Link, Sequence[Passag
     """Store the alignment of each link: its passages and its coverage figures.
 
     ``alignments`` holds ``(link, passages, coverage)`` for links already saved by
-    ``save_scan`` (which cleared the previous passages). ``passages.diff`` holds a changed
-    passage's word edits as JSON ``[[op, source_start, source_end, copy_start, copy_end], ...]``.
+    ``save_results`` (``save_documents`` cleared the previous passages). ``passages.diff``
+    holds a changed passage's word edits as JSON
+    ``[[op, source_start, source_end, copy_start, copy_end], ...]``.
     """
     alignments = list(alignments)
     with db.atomic():
@@ -166,14 +169,19 @@ def save_passages(db: Database, alignments: Iterable[tuple[Link, Sequence[Passag
 
 
 def _provenance_row(decision: Decision | None, doc_id: str) -> dict:
-    """A member's provenance score, and for a copy its relation and the deciding figures."""
+    """A member's provenance score; for a copy its relation, the figures that decided it and
+    its coverage figures (those of the aligned passages of the link that represents it, NULL
+    when that link was not aligned). The canonical's relation and coverage are NULL."""
     if decision is None:
         return {}
     found = decision.relations.get(doc_id)
+    figures = found.coverage if found else None
     return {
         "score": decision.score(doc_id),
         "relation": found.kind if found else None,
         "relation_detail": json.dumps(found.detail, sort_keys=True) if found else None,
+        "copy_coverage": figures.copy_coverage if figures else None,
+        "source_coverage": figures.source_coverage if figures else None,
     }
 
 

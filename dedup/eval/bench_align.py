@@ -13,13 +13,15 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from .align import align, clear_cache
-from .errors import InputError
+from ..align import align, clear_cache
+from ..errors import InputError
 
 
 def load_paragraphs(source: Path) -> list[str]:
     """The paragraphs (lines of 12+ words) of a text file, or of every .txt file under a folder."""
     source = Path(source)
+    if not source.exists():
+        raise InputError(f"not found: {source}")
     files = sorted(source.rglob("*.txt")) if source.is_dir() else [source]
     paragraphs = []
     for path in files:

@@ -1,30 +1,45 @@
-"""The Datasette plugin of dedup: passage diffs as HTML, and links between the navigation views.
+"""The Datasette plugin of dedup: passage diffs as HTML, links between the navigation views,
+the copies' coverage figures in words, and a page layout that shows the rows first.
 
 It acts only on databases whose metadata has a ``plugins: {"dedup": {...}}`` block (the
-metadata ``dedup serve`` writes), so other databases in the same Datasette are left alone.
+metadata ``dedup serve`` uses), so other databases in the same Datasette are left alone.
 Article text is untrusted: every piece of it goes through ``markupsafe.escape`` before the
 assembled HTML is marked safe; link targets are built from ids and numbers only.
 """
 
 from __future__ import annotations
 
-import json
+from importlib.resources import files
 from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.utils import tilde_encode
+from datasette.utils.asgi import Response
 from markupsafe import Markup, escape
 
-PLUGIN = "dedup"
+from ..db.codec import decode_diff
+from ..db.queries import text_slice
+from ..models import DiffOp
+from ..models import COPY_COVERAGE_LABEL, NOT_ALIGNED, SOURCE_COVERAGE_LABEL
+from ..report.views import cluster_file
+from .metadata import PLUGIN
+
 PREVIEW = 80  # characters of a passage side shown next to its diff
 DEL_STYLE = "background:#fde0dc;text-decoration:line-through"
 INS_STYLE = "background:#dcf5dc;text-decoration:underline"
 KIND_LABELS = {"same": "= same", "changed": "~ changed", "added": "+ added", "removed": "− removed"}
+COVERAGE_LABELS = {"copy_coverage": COPY_COVERAGE_LABEL, "source_coverage": SOURCE_COVERAGE_LABEL}
+STYLESHEET = "/-/dedup/datasette.css"
+ASSETS = files(__package__)
 
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    """Render dedup's cells: diffs of passages, and links from the overview views."""
+    """Render dedup's cells: diffs of passages, coverage figures, and links from the overview views.
+
+    ``row`` is a ``sqlite3.Row``: ``in`` looks at its values, so column names are looked up in
+    ``row.keys()``.
+    """
     config = datasette.plugin_config(PLUGIN, database=database)
     if config is None:
         return None
@@ -33,6 +48,8 @@ def render_cell(row, value, column, table, database, datasette):
     if column in ("source_text", "copy_text") and "diff" in row.keys() and value and len(value) > PREVIEW:
         # The diff cell of the row shows the whole passage; keep the raw sides short.
         return Markup("{}…").format(escape(value[:PREVIEW]))
+    if column in COVERAGE_LABELS and (table == "copies" or (table == "cluster_members" and _get(row, "role") == "copy")):
+        return coverage_text(column, value)
     cell = _Cell(row, database, datasette)
     if table == "cluster_overview":
         return _overview_cell(cell, column, value, config)
@@ -41,6 +58,34 @@ def render_cell(row, value, column, table, database, datasette):
     if table == "clusters" and column == "title":
         return _cluster_title(cell, value, config)
     return None
+
+
+@hookimpl
+def register_routes():
+    """Serve the plugin's stylesheet."""
+    return [(r"^/-/dedup/datasette\.css$", _stylesheet)]
+
+
+@hookimpl
+def extra_css_urls(database, datasette):
+    """The plugin's stylesheet on the pages of dedup databases (wide tables scroll in place)."""
+    if database is None or datasette.plugin_config(PLUGIN, database=database) is None:
+        return None
+    return [datasette.urls.path(STYLESHEET)]
+
+
+@hookimpl
+def extra_body_script(database, datasette):
+    """On dedup databases, fold the column descriptions into one line above the table."""
+    if database is None or datasette.plugin_config(PLUGIN, database=database) is None:
+        return None
+    return (ASSETS / "datasette.js").read_text(encoding="utf-8")
+
+
+def coverage_text(column: str, value: float | None) -> str:
+    """A copy's coverage figure as ``dedup show`` and the report name it ("84% from the source"),
+    or "not aligned" when there is none."""
+    return NOT_ALIGNED if value is None else f"{value:.0%} {COVERAGE_LABELS[column]}"
 
 
 def passage_html(
@@ -56,25 +101,14 @@ def passage_html(
     changed passage its word diff (unchanged words once, then each edit's deletion and insertion).
 
     ``source_text`` and ``copy_text`` are the passage's two sides, cut from the documents at
-    ``source_start`` and ``copy_start``; ``diff`` is the stored JSON
-    ``[[op, source_start, source_end, copy_start, copy_end], …]`` with offsets in the documents.
-    The marks are not colour alone (strike-through, underline, a label with a symbol).
+    ``source_start`` and ``copy_start``; ``diff`` is the stored ``passages.diff`` value, whose
+    offsets are in the documents (``dedup.db.codec``). The marks are not colour alone
+    (strike-through, underline, a label with a symbol).
     """
     source_text, copy_text = source_text or "", copy_text or ""
-    ops = _diff_ops(diff) if kind == "changed" else None
+    ops = decode_diff(diff) if kind == "changed" else ()
     if ops:
-        parts = []
-        for op, s0, s1, c0, c1 in ops:
-            before = source_text[s0 - source_start : s1 - source_start]
-            after = copy_text[c0 - copy_start : c1 - copy_start]
-            if op == "equal":
-                parts.append(escape(after))
-                continue
-            if before:
-                parts.append(Markup('<del style="{}">{}</del>').format(DEL_STYLE, escape(before)))
-            if after:
-                parts.append(Markup('<ins style="{}">{}</ins>').format(INS_STYLE, escape(after)))
-        body = Markup("").join(parts)
+        body = _diff_html(ops, source_text, copy_text, source_start, copy_start)
     elif kind == "added":
         body = Markup('<ins style="{}">{}</ins>').format(INS_STYLE, escape(copy_text))
     elif kind == "removed":
@@ -88,18 +122,19 @@ def passage_html(
     ).format(label, body)
 
 
-def _diff_ops(diff: str | None) -> list[tuple[str, int, int, int, int]] | None:
-    """The stored diff's operations, or ``None`` when it is absent or not in the expected shape."""
-    try:
-        ops = json.loads(diff) if diff else None
-    except ValueError:
-        return None
-    if not isinstance(ops, list):
-        return None
+def _diff_html(ops: tuple[DiffOp, ...], source_text: str, copy_text: str, source_start: int, copy_start: int) -> Markup:
+    parts = []
     for op in ops:
-        if not (isinstance(op, list) and len(op) == 5 and isinstance(op[0], str) and all(isinstance(n, int) for n in op[1:])):
-            return None
-    return [tuple(op) for op in ops]
+        before = source_text[op.source_start - source_start : op.source_end - source_start]
+        after = copy_text[op.copy_start - copy_start : op.copy_end - copy_start]
+        if op.op == "equal":
+            parts.append(escape(after))
+            continue
+        if before:
+            parts.append(Markup('<del style="{}">{}</del>').format(DEL_STYLE, escape(before)))
+        if after:
+            parts.append(Markup('<ins style="{}">{}</ins>').format(INS_STYLE, escape(after)))
+    return Markup("").join(parts)
 
 
 def _render_diff(row, value, database, datasette):
@@ -125,15 +160,15 @@ def _render_diff(row, value, database, datasette):
         db = datasette.get_database(database)
         texts = {}
         for side in ("source", "copy"):
-            result = await db.execute(
-                "SELECT substr(text, ?, ?) FROM documents WHERE id = ?",
-                [starts[side] + 1, max(ends[side] - starts[side], 0), ids[side]],
-            )
-            first = result.first()
+            first = (await db.execute(*text_slice(ids[side], starts[side], ends[side]))).first()
             texts[side] = first[0] if first else ""
         return passage_html(kind, texts["source"], texts["copy"], value, source_start=starts["source"], copy_start=starts["copy"])
 
     return from_documents
+
+
+async def _stylesheet():
+    return Response((ASSETS / "datasette.css").read_text(encoding="utf-8"), content_type="text/css; charset=utf-8")
 
 
 class _Cell:
@@ -183,6 +218,7 @@ def _copies_cell(cell: _Cell, column: str, value):
         return _link(cell.row_url("clusters", value), value)
     for side in ("copy", "source"):
         if column == f"{side}_title" and cell.get(f"{side}_id"):
+            # A document without a title is named by its file.
             return _link(cell.row_url("documents", cell.get(f"{side}_id")), value or cell.get(f"{side}_path"))
     if column == "n_passages" and cell.get("copy_id") and cell.get("source_id"):
         # The link between the two may run either way (its orientation predates provenance).
@@ -200,8 +236,6 @@ def _cluster_title(cell: _Cell, value, config: dict):
 
 def _report_link(config: dict, cluster_id) -> Markup | None:
     """A link to the cluster's page of the HTML report (when the reports are served)."""
-    from .report import cluster_file
-
     base = config.get("reports_url")
     if not base or cluster_id is None:
         return None

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
 
 MIN_WORDS = 12  # a line with fewer words is not a paragraph (headings, captions)
 SHARED_GRAMS = 3  # an article sharing this many word 8-grams with an earlier one is left out

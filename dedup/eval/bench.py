@@ -12,8 +12,13 @@ import random
 import re
 import subprocess
 import sys
+import tempfile
 import time
+from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
+
+from ..errors import InputError
 
 SITE_FURNITURE = [
     ("Home | News | Sport | Business | Contact", "Sign up to our newsletter for the day's top stories.", "© Northgate Herald. All rights reserved."),
@@ -33,7 +38,7 @@ def make_corpus(source: Path, out: Path, n_docs: int = 20_000, seed: int = 7) ->
     texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(Path(source).rglob("*.txt"))]
     texts = [t for t in texts if len(t.split()) >= 80]
     if not texts:
-        raise SystemExit(f"no articles of 80+ words under {source}")
+        raise InputError(f"no articles of 80+ words under {source}")
     vocabulary = sorted({w for t in texts[:500] for w in re.findall(r"[A-Za-z]+", t)})
     out.mkdir(parents=True, exist_ok=True)
     originals: list[str] = []
@@ -73,7 +78,7 @@ def make_reuse_corpus(source: Path, out: Path, n_docs: int = 22_000, seed: int =
         if len(line.split()) >= 15
     ]
     if not paragraphs:
-        raise SystemExit(f"no paragraphs of 15+ words under {source}")
+        raise InputError(f"no paragraphs of 15+ words under {source}")
     out.mkdir(parents=True, exist_ok=True)
     built: list[str] = []
     kinds = {"original": 0, "copy": 0, "excerpt": 0}
@@ -122,7 +127,7 @@ def reference(corpus: Path) -> dict:
 
 def dedup_scan(corpus: Path, db: Path) -> dict:
     """A full ``dedup scan`` (with SQLite writes) into a fresh database."""
-    from .pipeline import scan
+    from ..pipeline import scan
 
     if db.exists():
         db.unlink()
@@ -132,7 +137,9 @@ def dedup_scan(corpus: Path, db: Path) -> dict:
     return {"documents": result.summary.n_documents, "clusters": result.summary.n_clusters, "seconds": seconds}
 
 
-def _child(which: str, corpus: str, db: str) -> None:
+def measure_side(which: str, corpus: str, db: str) -> None:
+    """Run one side (``reference`` or ``dedup``) and print its figures, with this process's
+    peak memory, as one JSON line (``run`` starts one process per side)."""
     import resource
 
     result = reference(Path(corpus)) if which == "reference" else dedup_scan(Path(corpus), Path(db))
@@ -145,10 +152,37 @@ def run(corpus: Path, db: Path) -> dict:
     figures = {}
     for which in ("reference", "dedup"):
         output = subprocess.run(
-            [sys.executable, "-c", f"from dedup.bench import _child; _child({which!r}, {str(corpus)!r}, {str(db)!r})"],
+            [sys.executable, "-c", f"from dedup.eval.bench import measure_side; measure_side({which!r}, {str(corpus)!r}, {str(db)!r})"],
             check=True, capture_output=True, text=True,
         ).stdout
         figures[which] = json.loads(output.strip().splitlines()[-1])
         figures[which]["docs_per_second"] = figures[which]["documents"] / figures[which]["seconds"]
     figures["speedup"] = figures["dedup"]["docs_per_second"] / figures["reference"]["docs_per_second"]
     return figures
+
+
+@dataclass(frozen=True)
+class ScanBenchmark:
+    """What ``benchmark_scan`` built and measured."""
+
+    #: articles of the generated corpus per kind: ``original``, ``copy``, ``excerpt``
+    kinds: dict
+    #: ``reference`` and ``dedup`` (documents, clusters, seconds, docs_per_second, peak_rss_mb), ``speedup``
+    figures: dict
+
+
+def benchmark_scan(source: Path, *, docs: int | None = None, workdir: Path | None = None, reuse: bool = False) -> ScanBenchmark:
+    """Generate a corpus from the articles under ``source`` in ``workdir`` (default: a temporary
+    folder) and time both sides on it.
+
+    The corpus has ``docs`` articles (default 20,000), made by ``make_corpus``; with ``reuse``,
+    ``make_reuse_corpus`` (default 22,000).
+    """
+    with ExitStack() as stack:
+        folder = Path(workdir) if workdir is not None else Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dedup-bench-")))
+        corpus = folder / "corpus"
+        if reuse:
+            kinds = make_reuse_corpus(source, corpus, docs or 22_000)
+        else:
+            kinds = make_corpus(source, corpus, docs or 20_000)
+        return ScanBenchmark(kinds, run(corpus, folder / "bench.db"))

@@ -1,0 +1,160 @@
+"""Walk a folder, read each file with the reader of its suffix, and turn it into documents.
+
+Nothing here is fatal for a bad file: each problem becomes an ``InputProblem`` and the walk
+goes on. ``READERS`` lists the input formats; adding one is a read function in a module of
+this package and an entry there. Plain-text documents keep the decoded file content
+unchanged, so that character offsets computed later point into the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import ScanConfig
+from ..models import Document, InputProblem, SourceFile
+from . import html, records, tables, text
+from .dates import normalize_date
+from .documents import InputFile, Parsed, decode, document_id
+from .records import FIELD_ALIASES
+from .tables import PARQUET_BATCH_ROWS
+
+__all__ = [
+    "FIELD_ALIASES",
+    "FORMATS",
+    "PARQUET_BATCH_ROWS",
+    "READERS",
+    "SUPPORTED_SUFFIXES",
+    "Reader",
+    "decode",
+    "document_id",
+    "load",
+    "normalize_date",
+    "parse_bytes",
+    "walk",
+]
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One input format: the name written to ``documents.format``, the file suffixes
+    (lower case) it reads, and the function that makes documents of a file."""
+
+    format_name: str
+    suffixes: tuple[str, ...]
+    read: Callable[[InputFile], Parsed]
+
+
+READERS: tuple[Reader, ...] = (
+    Reader("text", (".txt",), text.read_text),
+    Reader("markdown", (".md",), text.read_markdown),
+    Reader("html", (".html", ".htm"), html.read_html),
+    Reader("json", (".json",), records.read_json),
+    # JSON Lines records are JSON records: the same format name.
+    Reader("json", (".jsonl",), records.read_json_lines),
+    Reader("csv", (".csv",), tables.read_delimited),
+    Reader("tsv", (".tsv",), tables.read_delimited),
+    Reader("parquet", (".parquet",), tables.read_parquet),
+)
+_READER_OF = {suffix: reader for reader in READERS for suffix in reader.suffixes}
+#: The file suffixes the walk picks up, in ``READERS`` order.
+SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_READER_OF)
+#: The values of ``documents.format``, in ``READERS`` order.
+FORMATS: tuple[str, ...] = tuple(dict.fromkeys(reader.format_name for reader in READERS))
+
+
+def walk(root: Path) -> tuple[list[str], list[InputProblem], int]:
+    """List the supported files under ``root``, sorted, as ``/``-separated relative paths.
+
+    Returns the paths, the problems met on the way (symlink loops, unreadable folders) and
+    the number of files skipped for their extension. Symlinks are followed once.
+    """
+    found: list[str] = []
+    problems: list[InputProblem] = []
+    skipped = 0
+    seen_dirs: set[tuple[int, int]] = set()
+
+    def visit(folder: Path) -> None:
+        nonlocal skipped
+        try:
+            info = folder.stat()
+        except OSError as exc:
+            problems.append(InputProblem(_relative(root, folder), f"unreadable folder: {exc.strerror}"))
+            return
+        key = (info.st_dev, info.st_ino)
+        if key in seen_dirs:
+            problems.append(InputProblem(_relative(root, folder), "symlink loop: folder already visited"))
+            return
+        seen_dirs.add(key)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(InputProblem(_relative(root, folder), f"unreadable folder: {exc.strerror}"))
+            return
+        for entry in entries:
+            path = Path(entry.path)
+            if entry.name.startswith("."):
+                continue
+            try:
+                is_dir = entry.is_dir(follow_symlinks=True)
+            except OSError as exc:
+                problems.append(InputProblem(_relative(root, path), f"unreadable: {exc.strerror}"))
+                continue
+            if is_dir:
+                visit(path)
+            elif entry.is_symlink() and not path.exists():
+                problems.append(InputProblem(_relative(root, path), "broken symlink"))
+            elif path.suffix.lower() in _READER_OF:
+                found.append(_relative(root, path))
+            else:
+                skipped += 1
+
+    visit(root)
+    return sorted(found), problems, skipped
+
+
+def load(
+    root: Path, path: str, config: ScanConfig, known_sha256: str | None = None
+) -> tuple[SourceFile | InputProblem, list[Document] | None, list[InputProblem]]:
+    """Read one file once: its hash, and its documents unless its hash is ``known_sha256``.
+
+    Returns ``(file or problem, documents or None when unchanged, problems inside it)``.
+    """
+    full = root / path
+    try:
+        size = full.stat().st_size
+        if size > config.max_file_bytes:
+            return InputProblem(path, f"file too large: {size} bytes (limit {config.max_file_bytes})"), [], []
+        data = full.read_bytes()
+    except OSError as exc:
+        return InputProblem(path, f"unreadable: {exc.strerror or exc}"), [], []
+    found = SourceFile(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    if found.sha256 == known_sha256:
+        return found, None, []
+    docs, problems = parse_bytes(path, data, config)
+    return found, docs, problems
+
+
+def parse_bytes(path: str, data: bytes, config: ScanConfig | None = None) -> Parsed:
+    """Turn the bytes of the file at ``path`` into documents, with the reader of its suffix.
+
+    CSV, TSV and Parquet rows read their fields from the columns ``config.columns`` names.
+    A suffix no reader reads is a problem, as is an empty file.
+    """
+    reader = _READER_OF.get(Path(path).suffix.lower())
+    if reader is None:
+        return [], [InputProblem(path, f"unsupported file type (supported: {', '.join(SUPPORTED_SUFFIXES)})")]
+    if not data.strip():
+        return [], [InputProblem(path, "empty file")]
+    columns = config.columns if config is not None else None
+    return reader.read(InputFile(path, data, reader.format_name, columns))
+
+
+def _relative(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,125 @@
+"""The election: evidence summed into scores, the ranking, the canonical and its confidence,
+and the links turned to run from the elected source to the copy."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ..cluster import links_within, rank_key
+from ..models import Document, Link
+from .model import MODEL, Evidence, Group, Model, label
+from .relations import Relation
+from .signals import SIGNALS, Signal, compilations, evidence_for
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A cluster's elected canonical, confidence, ranking (best first) and evidence.
+
+    ``relations`` (copy id → how it relates to the canonical) is measured once the links
+    are aligned (``relations.with_passages``); the election leaves it empty.
+    """
+
+    canonical_id: str
+    confidence: float
+    ranking: tuple[tuple[str, float, float], ...]  # (document_id, score, probability)
+    evidence: tuple[Evidence, ...]
+    relations: Mapping[str, Relation] = field(default_factory=dict)
+
+    def alternatives(self) -> list[dict]:
+        """The other members, best first, with score and probability (stored as JSON)."""
+        return [{"document_id": d, "score": s, "probability": p} for d, s, p in self.ranking[1:]]
+
+    def score(self, doc_id: str) -> float:
+        """The provenance score of one member."""
+        return next(s for d, s, _ in self.ranking if d == doc_id)
+
+    @property
+    def members(self) -> frozenset[str]:
+        """The cluster's documents."""
+        return frozenset(d for d, _, _ in self.ranking)
+
+
+def decision_inputs(
+    groups: Sequence[frozenset[str]], inside: Sequence[Sequence[Link]], links: Sequence[Link], docs: Mapping[str, Document]
+) -> list[tuple[frozenset[str], Sequence[Link], dict[str, Document], dict[str, tuple[str, ...]]]]:
+    """What ``decide`` needs for each group, self-contained (to decide groups in parallel).
+
+    ``inside`` holds each group's links (``cluster.links_within``); ``links`` are all the
+    links, for finding compilations. Each item is ``(members, links inside the group, the
+    documents it names, its compilations)``, for ``decide(*item[:3], compiled=item[3])``.
+    """
+    compiled = compilations(links, groups)
+    items = []
+    for members, own_links in zip(groups, inside):
+        own = {d: compiled[d] for d in sorted(members) if d in compiled}
+        named = set(members) | {p for parts in own.values() for p in parts}
+        items.append((members, own_links, {d: docs[d] for d in sorted(named)}, own))
+    return items
+
+
+def decide(
+    members: frozenset[str] | Sequence[str],
+    links: Sequence[Link],
+    docs: Mapping[str, Document],
+    *,
+    compiled: Mapping[str, tuple[str, ...]] | None = None,
+    model: Model = MODEL,
+    signals: Sequence[Signal] = SIGNALS,
+) -> Decision:
+    """Weigh the evidence in one cluster and elect its canonical.
+
+    ``links`` are the links between members; ``compiled`` maps the members that are
+    compilations (see ``signals.compilations``) to the stories they take from, and ``docs``
+    holds the members and those stories' documents. A member's score is the sum of its
+    evidence weights; the canonical has the highest score (ties: ``rank_key``, said in a
+    ``tie_break`` row), and the confidence is its share of ``exp(score)`` (a softmax).
+    """
+    ids = sorted(members)
+    own = {i: (compiled or {})[i] for i in ids if i in (compiled or {})}
+    named = {p: docs[p] for parts in own.values() for p in parts}
+    group = Group(documents=[docs[i] for i in ids], links=links, compiled=own, named=named)
+    evidence = evidence_for(group, model, signals)
+    scores = {i: 0.0 for i in ids}
+    for item in evidence:
+        scores[item.document_id] += item.weight
+    order = sorted(ids, key=lambda i: (-round(scores[i], 6), rank_key(docs[i])))
+    top = max(scores.values())
+    total = sum(math.exp(s - top) for s in scores.values())
+    ranking = tuple((i, round(scores[i], 4), round(math.exp(scores[i] - top) / total, 4)) for i in order)
+    canonical = order[0]
+    tied = [i for i in order[1:] if round(scores[i], 6) == round(scores[canonical], 6)]
+    if tied:  # say so: the order of rank_key decided, not the evidence
+        detail = (
+            f"no evidence separates {label(docs[canonical])} from {', '.join(label(docs[i]) for i in tied[:3])}: "
+            "the document with the earlier publication time, then the longer text, is taken"
+        )
+        evidence.append(Evidence(canonical, "tie_break", 0.0, detail))
+    return Decision(canonical_id=canonical, confidence=ranking[0][2], ranking=ranking, evidence=tuple(evidence))
+
+
+def orient_links(
+    links: Sequence[Link], decisions: Sequence[tuple[frozenset[str], Decision]], docs: Mapping[str, Document], model: Model = MODEL
+) -> list[Link]:
+    """Every link turned to run from the likelier source to the copy (the only place links
+    are given a direction).
+
+    Inside a cluster the better-ranked member is the source, so every link that touches a
+    canonical runs canonical → copy. A link between clusters (or outside any) is decided
+    on the evidence of its two documents alone.
+    """
+    place = {doc_id: index for _, decision in decisions for index, (doc_id, _, _) in enumerate(decision.ranking)}
+    groups = [members for members, _ in decisions]
+    inside = {(l.source_id, l.copy_id) for own in links_within(groups, links) for l in own}
+    compiled = compilations(links, groups, copies_only=False)
+    oriented = []
+    for link in links:
+        if (link.source_id, link.copy_id) in inside:
+            backwards = place[link.copy_id] < place[link.source_id]
+        else:
+            pair = frozenset((link.source_id, link.copy_id))
+            backwards = decide(pair, [link], docs, compiled=compiled, model=model).canonical_id == link.copy_id
+        oriented.append(link.reversed() if backwards else link)
+    return oriented
