@@ -35,6 +35,7 @@ _EXPORTS = {
     "Document": "dedup.models",
     "Link": "dedup.models",
     "LinkRelation": "dedup.models",
+    "CopyRelation": "dedup.models",
     "Cluster": "dedup.models",
     "Passage": "dedup.models",
     "PassageKind": "dedup.models",

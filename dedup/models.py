@@ -109,6 +109,15 @@ class Sentences:
     tokens: np.ndarray  # int32, one per sentence
 
 
+class CopyRelation(StrEnum):
+    """How a copy relates to its cluster's canonical (``cluster_members.relation``)."""
+
+    VERBATIM = "verbatim"  # the same text
+    EXCERPT = "excerpt"  # a shortened copy
+    EXPANDED = "expanded"  # the source's text plus added material
+    EDITED = "edited"  # passages rewritten
+
+
 class LinkRelation(StrEnum):
     """What a verified link says about its two documents."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 from pathlib import Path
 
 import lxml.html
@@ -26,6 +27,9 @@ def test_copy_figures_agree_across_cli_report_and_datasette(tmp_path: Path):
     (copy,) = [m for m in detail["members"] if m["role"] == "copy"]
     copy_share, source_share = copy["copy_coverage"], copy["source_coverage"]
     assert 0 < copy_share <= 1 and 0 < source_share <= 1
+    # The figures are measured on the link to the canonical, which the member row names.
+    (compared_with,) = sqlite3.connect(db).execute("SELECT compared_with FROM cluster_members WHERE role = 'copy'").fetchone()
+    assert compared_with == detail["canonical_id"]
     said = coverage_text(copy_share, source_share)
     assert said == f"{copy_share:.0%} from the source, {source_share:.0%} of the source kept"
 

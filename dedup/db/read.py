@@ -161,24 +161,18 @@ def cluster_sites(db: Database) -> dict[int, list[dict]]:
 def member_links(db: Database, cluster_id: int) -> dict[str, dict]:
     """Copy id → the link that represents the copy in its cluster, with the link's figures.
 
-    That is its link with the canonical, or else its link inside the cluster with the highest
-    Jaccard similarity, then with the other member of smallest id (``cluster.member_links``):
-    the link the member's similarity, containment and coverage figures are measured on.
+    The scan stores it as ``cluster_members.compared_with`` (chosen by ``cluster.member_links``):
+    the link the member's similarity, containment, coverage and relation are measured on.
     """
     sql = """
         SELECT m.document_id AS member_id, l.source_id, l.copy_id, l.jaccard, l.containment
         FROM cluster_members m
-        JOIN clusters c ON c.id = m.cluster_id
-        JOIN links l ON m.document_id IN (l.source_id, l.copy_id)
-        JOIN cluster_members o ON o.cluster_id = m.cluster_id
-             AND o.document_id = CASE WHEN l.source_id = m.document_id THEN l.copy_id ELSE l.source_id END
+        JOIN links l ON (l.source_id = m.compared_with AND l.copy_id = m.document_id)
+                     OR (l.source_id = m.document_id AND l.copy_id = m.compared_with)
         WHERE m.cluster_id = ? AND m.role = 'copy'
-        ORDER BY m.document_id, o.document_id = c.canonical_id DESC, l.jaccard DESC, o.document_id
+        ORDER BY m.document_id
     """
-    found: dict[str, dict] = {}
-    for row in _rows(db, sql, [cluster_id]):
-        found.setdefault(row.pop("member_id"), row)
-    return found
+    return {row.pop("member_id"): row for row in _rows(db, sql, [cluster_id])}
 
 
 def link_passages(db: Database, source_id: str, copy_id: str) -> list[PassageText]:

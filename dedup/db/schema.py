@@ -193,7 +193,7 @@ VIEWS = {
         SELECT m.cluster_id, m.document_id AS copy_id, d.title AS copy_title, d.site AS copy_site,
                d.published_at AS copy_published_at, c.canonical_id AS source_id, s.title AS source_title,
                s.site AS source_site, m.relation, m.similarity, m.containment,
-               m.copy_coverage, m.source_coverage,
+               m.copy_coverage, m.source_coverage, m.compared_with,
                (SELECT COUNT(*) FROM passages p WHERE p.source_id = l.source_id AND p.copy_id = l.copy_id) AS n_passages,
                (SELECT COUNT(*) FROM passages p
                     WHERE p.source_id = l.source_id AND p.copy_id = l.copy_id AND p.kind = 'changed') AS n_changed,
@@ -202,8 +202,8 @@ VIEWS = {
         JOIN clusters c ON c.id = m.cluster_id
         JOIN documents d ON d.id = m.document_id
         JOIN documents s ON s.id = c.canonical_id
-        LEFT JOIN links l ON (l.source_id = c.canonical_id AND l.copy_id = m.document_id)
-                          OR (l.source_id = m.document_id AND l.copy_id = c.canonical_id)
+        LEFT JOIN links l ON (l.source_id = m.compared_with AND l.copy_id = m.document_id)
+                          OR (l.source_id = m.document_id AND l.copy_id = m.compared_with)
         WHERE m.role = 'copy'
         ORDER BY m.cluster_id, m.similarity DESC, d.path
     """,
@@ -278,7 +278,14 @@ def m007_member_coverage(db: Database) -> None:
 
 @MIGRATIONS()
 def m008_views(db: Database) -> None:
-    """The navigation views, (re-)created from ``VIEWS``: ``copies`` shows the member's own
-    coverage figures (``m007_member_coverage``) instead of its link's."""
+    """The link that represents each copy, and the navigation views (re-)created from
+    ``VIEWS``: ``copies`` shows the member's own coverage figures (``m007_member_coverage``)
+    and the passages of the link that represents it.
+
+    ``cluster_members.compared_with`` is the document at the other end of that link (the
+    canonical, or for a copy linked only to another copy, that copy: ``cluster.member_links``);
+    the member's similarity, containment, coverage and relation are measured on it.
+    """
+    db["cluster_members"].add_column("compared_with", str, fk="documents", fk_col="id")
     for name, sql in VIEWS.items():
         db.create_view(name, sql, replace=True)

@@ -182,6 +182,7 @@ def _provenance_row(decision: Decision | None, doc_id: str) -> dict:
         "relation_detail": json.dumps(found.detail, sort_keys=True) if found else None,
         "copy_coverage": figures.copy_coverage if figures else None,
         "source_coverage": figures.source_coverage if figures else None,
+        "compared_with": found.measured_against if found else None,
     }
 
 

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ..errors import InputError
+from ..models import CopyRelation
 
 MIN_WORDS = 12  # a line with fewer words is not a paragraph (headings, captions)
 SHARED_GRAMS = 3  # an article sharing this many word 8-grams with an earlier one is left out
@@ -66,7 +67,7 @@ BIOS = (
     "{name} is a technology writer at {site} with a particular interest in telecoms and gadgets.",
 )
 CITIES = ("LONDON", "MANCHESTER", "EDINBURGH", "CARDIFF", "BELFAST", "BRISTOL")
-KINDS = ("verbatim", "excerpt", "expanded", "edited")
+KINDS = tuple(str(kind) for kind in CopyRelation)
 REWRITES = {"said": "stated", "says": "states", "also": "additionally", "but": "however", "big": "large", "help": "assist", "new": "fresh", "show": "indicate", "more": "further", "first": "initial"}
 
 

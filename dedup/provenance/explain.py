@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from ..models import coverage_text
+from ..models import CopyRelation, coverage_text
 
 #: How each relation reads in a sentence.
 RELATION_WORDS = {
-    "verbatim": "a verbatim copy",
-    "excerpt": "an excerpt: a shortened copy",
-    "expanded": "an expanded copy: the source's text plus added material",
-    "edited": "an edited copy: passages rewritten",
+    CopyRelation.VERBATIM: "a verbatim copy",
+    CopyRelation.EXCERPT: "an excerpt: a shortened copy",
+    CopyRelation.EXPANDED: "an expanded copy: the source's text plus added material",
+    CopyRelation.EDITED: "an edited copy: passages rewritten",
 }
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from .. import align
 from ..cluster import links_within, member_links
-from ..models import Link, Passage
+from ..models import CopyRelation, Link, Passage
 from .model import MODEL, Model
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ class Relation:
     link's shingle shares decided.
     """
 
-    kind: str  # verbatim, excerpt, expanded, edited
+    kind: CopyRelation
     measured_against: str
     coverage: align.Coverage | None
     copy_containment: float
@@ -103,15 +103,15 @@ def _relation(link: Link, passages: Sequence[Passage] | None, model: Model) -> R
         taken, kept, changed = figures.copy_coverage, figures.source_coverage, figures.changed
     high = model.relation_share
     if changed is not None and changed >= model.relation_changed:
-        kind = "edited"
+        kind = CopyRelation.EDITED
     elif kept >= high and taken >= high:
-        kind = "verbatim"
+        kind = CopyRelation.VERBATIM
     elif taken >= high:
-        kind = "excerpt"
+        kind = CopyRelation.EXCERPT
     elif kept >= high:
-        kind = "expanded"
+        kind = CopyRelation.EXPANDED
     elif changed is None:
-        kind = "edited"  # shingle figures: rewording lowers both shares
+        kind = CopyRelation.EDITED  # shingle figures: rewording lowers both shares
     else:
-        kind = "expanded" if 1 - taken > 1 - kept else "excerpt"
+        kind = CopyRelation.EXPANDED if 1 - taken > 1 - kept else CopyRelation.EXCERPT
     return Relation(kind, link.source_id, figures, link.copy_containment, link.source_containment)

@@ -76,6 +76,10 @@ COLUMNS: dict[str, str] = {
         'Shown as "of the source kept": the share of the source\'s text kept in the copy, '
         "on the aligned passages of the link that represents the copy (0 to 1)."
     ),
+    "compared_with": (
+        "For a copy: the document its figures are measured against (the canonical, or the copy it "
+        "is linked to when it is not linked to the canonical itself)."
+    ),
     "relation": (
         "How a copy relates to the canonical: verbatim (the same text), excerpt (shortened), "
         "expanded (the source plus added material) or edited (rewritten passages)."
@@ -147,7 +151,7 @@ TABLES: dict[str, Table] = {
     ),
     "cluster_members": Table(
         "Which documents belong to which cluster, with each one's role and figures.",
-        "cluster_id document_id role similarity containment relation relation_detail score copy_coverage source_coverage",
+        "cluster_id document_id role similarity containment relation relation_detail score copy_coverage source_coverage compared_with",
         {
             "role": "canonical (the original, one per cluster) or copy.",
             "similarity": (
@@ -262,7 +266,7 @@ TABLES: dict[str, Table] = {
     "copies": Table(
         "One row per copy, compared with its cluster's canonical (its source).",
         "cluster_id copy_id copy_title copy_site copy_published_at source_id source_title source_site relation "
-        "similarity containment copy_coverage source_coverage n_passages n_changed copy_path source_path",
+        "similarity containment copy_coverage source_coverage compared_with n_passages n_changed copy_path source_path",
         {
             "copy_id": "The copy document.",
             "source_id": "The source: the cluster's canonical document.",
