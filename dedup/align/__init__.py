@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import ConfigError
-from ..models import MATCHED_KINDS, Passage
+from ..models import MATCHED_KINDS, Passage, PassageKind
 from .passages import Piece, cut, flip, pair_leftovers, passage_of, place, unmatched
 from .regions import chain_regions, disjoint_regions, extend_regions, gram_index, region_ops, tile_runs
 from .text import keyed_breaks, normalize_word, words
@@ -74,8 +74,8 @@ def align(
     for region in regions:
         ops = region_ops(region, source, copy, chunk)
         pieces.extend(cut(ops, copy.paragraph_starts, source.paragraph_starts))
-    added = unmatched(pieces, copy, "added")
-    removed = unmatched(pieces + added, source, "removed")
+    added = unmatched(pieces, copy, PassageKind.ADDED)
+    removed = unmatched(pieces + added, source, PassageKind.REMOVED)
     pieces.extend(pair_leftovers(pieces, added, removed, source, copy, min_similarity, (min_words + 1) // 2))
     return place([passage_of(p, source, copy) for p in pieces])
 
@@ -115,7 +115,7 @@ def coverage(passages: Sequence[Passage], source_len: int, copy_len: int) -> Cov
         if p.kind in MATCHED_KINDS:
             source_matched += source_span
             copy_matched += copy_span
-            copy_changed += copy_span if p.kind == "changed" else 0
+            copy_changed += copy_span if p.kind == PassageKind.CHANGED else 0
         elif max(source_span, copy_span) < FURNITURE_CHARS:
             source_chars -= source_span
             copy_chars -= copy_span

@@ -11,11 +11,14 @@ from dataclasses import dataclass, replace
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
 
-from ..models import MATCHED_KINDS, DiffOp, Passage
+from ..models import MATCHED_KINDS, DiffOp, Passage, PassageKind
 from .regions import diff
 from .text import Words
 
-_FLIP_KIND = {"same": "same", "changed": "changed", "added": "removed", "removed": "added"}
+_FLIP_KIND = {
+    PassageKind.SAME: PassageKind.SAME, PassageKind.CHANGED: PassageKind.CHANGED,
+    PassageKind.ADDED: PassageKind.REMOVED, PassageKind.REMOVED: PassageKind.ADDED,
+}
 _FLIP_OP = {"equal": "equal", "replace": "replace", "insert": "delete", "delete": "insert"}
 # Unmatched source paragraphs compared with each unmatched copy paragraph, at most.
 _MAX_CANDIDATES = 20
@@ -25,7 +28,7 @@ _MAX_CANDIDATES = 20
 class Piece:
     """A passage in word indices, before character offsets are assigned."""
 
-    kind: str
+    kind: PassageKind
     source: tuple[int, int] | None
     copy: tuple[int, int] | None
     ops: tuple[tuple[str, int, int, int, int], ...] = ()
@@ -70,13 +73,13 @@ def cut(ops: list[tuple[str, int, int, int, int]], copy_paragraph_starts: list[i
         source = (group[0][1], group[-1][2])
         copy = (group[0][3], group[-1][4])
         if source[0] == source[1]:
-            pieces.append(Piece("added", None, copy))
+            pieces.append(Piece(PassageKind.ADDED, None, copy))
         elif copy[0] == copy[1]:
-            pieces.append(Piece("removed", source, None))
+            pieces.append(Piece(PassageKind.REMOVED, source, None))
         elif all(op[0] == "equal" for op in group):
-            pieces.append(Piece("same", source, copy))
+            pieces.append(Piece(PassageKind.SAME, source, copy))
         else:
-            pieces.append(Piece("changed", source, copy, tuple(group)))
+            pieces.append(Piece(PassageKind.CHANGED, source, copy, tuple(group)))
     return pieces
 
 
@@ -85,9 +88,9 @@ def _tag(tag: str, s0: int, s1: int) -> str:
     return "insert" if tag == "replace" and s0 == s1 else tag
 
 
-def unmatched(pieces: list[Piece], text: Words, kind: str) -> list[Piece]:
+def unmatched(pieces: list[Piece], text: Words, kind: PassageKind) -> list[Piece]:
     """The paragraphs of ``text`` outside every matched piece, as ``added`` or ``removed`` pieces."""
-    side = (lambda p: p.copy) if kind == "added" else (lambda p: p.source)
+    side = (lambda p: p.copy) if kind == PassageKind.ADDED else (lambda p: p.source)
     taken = sorted(side(p) for p in pieces if side(p) is not None)
     n = len(text.starts)
     if n == 0:
@@ -142,14 +145,14 @@ def pair_leftovers(
         used.add(pick)
         ops: list[tuple[str, int, int, int, int]] = []
         diff(ops, source.norms, copy.norms, *removed[pick].source, *piece.copy)
-        kind = "same" if all(op[0] == "equal" for op in ops) else "changed"
-        result.append(Piece(kind, removed[pick].source, piece.copy, tuple(ops) if kind == "changed" else ()))
+        kind = PassageKind.SAME if all(op[0] == "equal" for op in ops) else PassageKind.CHANGED
+        result.append(Piece(kind, removed[pick].source, piece.copy, tuple(ops) if kind == PassageKind.CHANGED else ()))
     result.extend(p for i, p in enumerate(removed) if i not in used)
     return result
 
 
-def _sides(kind: str, span: tuple[int, int]) -> tuple:
-    return (None, span) if kind == "added" else (span, None)
+def _sides(kind: PassageKind, span: tuple[int, int]) -> tuple:
+    return (None, span) if kind == PassageKind.ADDED else (span, None)
 
 
 def passage_of(piece: Piece, source: Words, copy: Words) -> Passage:
@@ -159,9 +162,9 @@ def passage_of(piece: Piece, source: Words, copy: Words) -> Passage:
         s0, s1 = _char_span(source, *piece.source)
     if piece.copy is not None:
         c0, c1 = _char_span(copy, *piece.copy)
-    if piece.kind == "same":
-        return Passage("same", s0, s1, c0, c1, 1.0)
-    if piece.kind != "changed":
+    if piece.kind == PassageKind.SAME:
+        return Passage(PassageKind.SAME, s0, s1, c0, c1, 1.0)
+    if piece.kind != PassageKind.CHANGED:
         return Passage(piece.kind, s0, s1, c0, c1, 0.0)
     equal = total = 0
     edits = []
@@ -171,7 +174,7 @@ def passage_of(piece: Piece, source: Words, copy: Words) -> Passage:
         if tag == "equal":
             equal += size
         edits.append(DiffOp(tag, *_char_span(source, a0, a1), *_char_span(copy, b0, b1)))
-    return Passage("changed", s0, s1, c0, c1, round(equal / total, 4) if total else 0.0, tuple(edits))
+    return Passage(PassageKind.CHANGED, s0, s1, c0, c1, round(equal / total, 4) if total else 0.0, tuple(edits))
 
 
 def _char_span(text: Words, first: int, end: int) -> tuple[int, int]:
@@ -188,10 +191,10 @@ def place(passages: list[Passage]) -> list[Passage]:
     the copy; a ``removed`` passage follows, in the list and in the copy, the matched passage
     before it in the source (or opens the list). ``flip`` relies on this being symmetric.
     """
-    present = sorted((p for p in passages if p.kind != "removed"), key=lambda p: p.copy_start)
+    present = sorted((p for p in passages if p.kind != PassageKind.REMOVED), key=lambda p: p.copy_start)
     ordered, last_source = [], 0
     for p in present:
-        if p.kind == "added":
+        if p.kind == PassageKind.ADDED:
             p = replace(p, source_start=last_source, source_end=last_source)
         else:
             last_source = p.source_end
@@ -199,7 +202,7 @@ def place(passages: list[Passage]) -> list[Passage]:
     matched = sorted((k for k, p in enumerate(ordered) if p.kind in MATCHED_KINDS), key=lambda k: ordered[k].source_start)
     matched_starts = [ordered[k].source_start for k in matched]
     after: dict[int, list[Passage]] = {}
-    for p in sorted((p for p in passages if p.kind == "removed"), key=lambda p: p.source_start):
+    for p in sorted((p for p in passages if p.kind == PassageKind.REMOVED), key=lambda p: p.source_start):
         k = bisect_left(matched_starts, p.source_start) - 1
         anchor = matched[k] if k >= 0 else -1
         at = ordered[anchor].copy_end if anchor >= 0 else 0
