@@ -97,6 +97,9 @@ def scan_command(
     max_file_bytes: Annotated[int, typer.Option(help="Files larger than this are recorded as errors.")] = 20_000_000,
     workers: Annotated[int, typer.Option(help="Worker processes (0: one per core). Results do not depend on it.")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Remove from the database the files of FOLDER that are gone (kept otherwise).")
+    ] = False,
     column: Annotated[
         list[str] | None,
         typer.Option(
@@ -108,17 +111,20 @@ def scan_command(
         ),
     ] = None,
 ) -> None:
-    """Scan FOLDER for syndicated copies and store documents, links and clusters in the database."""
+    """Scan FOLDER for syndicated copies and store documents, links and clusters in the database.
+
+    The database keeps the documents of every folder scanned into it; a rescan of FOLDER
+    follows FOLDER's changes only."""
     from .config import ScanConfig
     from .pipeline import scan
 
     config = ScanConfig(max_file_bytes=max_file_bytes, workers=workers, columns=_parse_columns(column))
     progress, update = _progress_bar(not quiet and sys.stderr.isatty())
     if progress is None:
-        result = scan(folder, db, config)
+        result = scan(folder, db, config, prune=prune)
     else:
         with progress:
-            result = scan(folder, db, config, update)
+            result = scan(folder, db, config, update, prune=prune)
     if as_json:
         summary = {"scan_id": result.scan_id, "db": str(db), **result.summary.as_dict()}
         summary["errors"] = [{"path": p.path, "reason": p.reason} for p in result.problems]
@@ -127,7 +133,8 @@ def scan_command(
     s = result.summary
     typer.echo(
         f"Scanned {plural(s.n_files, 'file')} ({s.n_new_files} new, {s.n_changed_files} changed, "
-        f"{s.n_unchanged_files} unchanged, {s.n_removed_files} removed, {s.n_skipped_files} skipped): "
+        f"{s.n_unchanged_files} unchanged, {s.n_removed_files} removed, {s.n_skipped_files} skipped"
+        f"{_missing_note(s.n_missing_files, s.n_removed_files, prune)}): "
         f"{plural(s.n_documents, 'document')}, {plural(s.n_links, 'link')} ({s.n_copy_links} copy, {s.n_reuse_links} reuse), "
         f"{plural(s.n_clusters, 'cluster')} ({plural(s.n_clustered_documents, 'document')} in clusters), "
         f"{plural(s.n_errors, 'error')}."
@@ -173,6 +180,15 @@ def clusters_command(db: DbOption = Path("dedup.db"), as_json: JsonOption = Fals
             f"{row['mean_similarity']:.2f}",
         )
     Console(width=140).print(table)
+
+
+def _missing_note(missing: int, removed: int, prune: bool) -> str:
+    """What became of the files gone from the folder (nothing to say when there are none)."""
+    if not missing:
+        return ""
+    if prune:
+        return f"; {plural(missing, 'file')} gone from the folder, pruned"
+    return f"; {plural(missing, 'file')} gone from the folder, kept (--prune removes them)"
 
 
 def _member_line(member: dict) -> str:

@@ -57,6 +57,8 @@ class Document:
     date_source: DateSource | None = None
     #: the URL of the work this document says it is based on (JSON-LD ``isBasedOn``)
     based_on: str | None = None
+    #: the scanned folder it was read from (absolute); ``path`` is relative to it
+    root: str | None = None
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,8 @@ class ScanSummary:
     n_new_files: int
     n_changed_files: int
     n_unchanged_files: int
+    #: files of the scanned folder that are gone: removed with ``prune``, kept otherwise
+    n_missing_files: int
     n_removed_files: int
     n_skipped_files: int
     n_documents: int

@@ -104,11 +104,15 @@ def detect(
     return Detection(links=links, clusters=clusters, boilerplate_shingles=len(found), decisions=decisions)
 
 
-def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: Progress | None = None) -> ScanResult:
+def scan(
+    root: Path, db_path: Path, config: ScanConfig | None = None, progress: Progress | None = None, *, prune: bool = False
+) -> ScanResult:
     """Scan the folder ``root`` into the database at ``db_path``.
 
-    Files whose bytes did not change since the last scan are not parsed again; detection
-    runs over every stored document so that the result equals a scan from scratch.
+    The database may hold documents of other folders: they stay, and take part in
+    detection. Files of ``root`` whose bytes did not change since its last scan are not
+    parsed again; files gone from ``root`` are kept unless ``prune``. Detection runs over
+    every stored document, so that the result equals a scan from scratch.
     """
     config = config or ScanConfig()
     root = Path(root)
@@ -118,12 +122,14 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
         raise InputError(f"not a folder: {root} (dedup scan takes a folder of articles)")
     db = open_db(db_path)
     started = _now()
-    scan_id = write.start_scan(db, started, root.resolve().as_posix(), config.as_dict(), config.fingerprint(), versions())
+    root_key = root.resolve().as_posix()
+    _check_root_name(root_key, read.stored_roots(db))
+    scan_id = write.start_scan(db, started, root_key, config.as_dict(), config.fingerprint(), versions())
 
     paths, problems, skipped = ingest.walk(root)
-    known = read.stored_files(db)
+    known = read.stored_files(db, root_key)
     previous_docs = {d.id: d for d in read.stored_documents(db)}
-    last = read.last_scan(db, scan_id)
+    last = read.last_scan(db, scan_id, root_key)
     # An unchanged file is not parsed again: the problems found inside it last time still hold.
     known_problems = read.file_problems(db, last["id"] if last else None)
     files, new_docs, kept_ids = [], [], []
@@ -145,11 +151,15 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
             counts["changed" if found.path in known else "new"] += 1
             files.append(found)
             file_documents[found.path] = len(docs)
-            new_docs.extend(docs)
+            new_docs.extend(ingest.root_scoped(d, root_key) for d in docs)
     present = {f.path for f in files}
-    removed = sorted(set(known) - present)
+    # A file gone from the folder is kept unless pruned; a file still there that can no
+    # longer be read (or now holds no article) loses its old documents.
+    missing = sorted(set(known) - set(paths))
+    removed = sorted((set(known) & set(paths)) - present) + (missing if prune else [])
     changed_paths = {d.path for d in new_docs}
-    kept_docs = [d for d in previous_docs.values() if d.path in present and d.path not in changed_paths]
+    gone = set(removed) | changed_paths
+    kept_docs = [d for d in previous_docs.values() if d.root != root_key or d.path not in gone]
     kept_ids = sorted(d.id for d in kept_docs)
     all_docs = kept_docs + new_docs
     previous_members = read.stored_clusters(db)
@@ -162,7 +172,7 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
         # Storing the documents (and indexing them for search) is SQLite work that runs
         # beside detection on a thread; both end before anything else is written.
         writer = _Background(
-            write.save_documents, db, scan_id, files=files, file_documents=file_documents, removed_paths=removed,
+            write.save_documents, db, scan_id, root=root_key, files=files, file_documents=file_documents, removed_paths=removed,
             new_documents=new_docs, kept_document_ids=kept_ids, problems=problems,
         )
         with writer:
@@ -175,6 +185,7 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
             n_new_files=counts["new"],
             n_changed_files=counts["changed"],
             n_unchanged_files=counts["unchanged"],
+            n_missing_files=len(missing),
             n_removed_files=len(removed),
             n_skipped_files=skipped,
             n_documents=len(all_docs),
@@ -196,6 +207,17 @@ def scan(root: Path, db_path: Path, config: ScanConfig | None = None, progress: 
         write.save_passages(db, [(link, passages, figures) for link, (passages, figures) in zip(detection.links, alignments)])
     db.close()
     return ScanResult(scan_id=scan_id, summary=summary, problems=problems)
+
+
+def _check_root_name(root: str, stored: Sequence[str]) -> None:
+    """Document ids name their folder by its name: refuse a second folder of the same name."""
+    name = root.rsplit("/", 1)[-1]
+    for other in stored:
+        if other != root and other.rsplit("/", 1)[-1] == name:
+            raise InputError(
+                f"this database already holds a folder named {name!r} from elsewhere ({other}); "
+                "rename one of them, or scan into another database"
+            )
 
 
 def align_links(

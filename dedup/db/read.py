@@ -34,9 +34,14 @@ class PassageText:
     copy_text: str
 
 
-def stored_files(db: Database) -> dict[str, str]:
-    """Path → sha256 of every file the previous scans stored."""
-    return {row["path"]: row["sha256"] for row in db["files"].rows}
+def stored_files(db: Database, root: str) -> dict[str, str]:
+    """Path → sha256 of every file the previous scans stored from the folder ``root``."""
+    return dict(db.execute("SELECT path, sha256 FROM files WHERE root = ?", [root]).fetchall())
+
+
+def stored_roots(db: Database) -> list[str]:
+    """The scanned folders the database holds files of, sorted."""
+    return [row[0] for row in db.execute("SELECT DISTINCT root FROM files WHERE root IS NOT NULL ORDER BY root")]
 
 
 def stored_documents(db: Database) -> list[Document]:
@@ -54,9 +59,11 @@ def stored_clusters(db: Database) -> dict[int, frozenset[str]]:
     return {cid: frozenset(m) for cid, m in members.items()}
 
 
-def last_scan(db: Database, before: int) -> dict | None:
-    """The latest finished scan with an id below ``before``, or None."""
-    rows = list(db.query("SELECT * FROM scans WHERE id < ? AND finished_at IS NOT NULL ORDER BY id DESC LIMIT 1", [before]))
+def last_scan(db: Database, before: int, root: str | None = None) -> dict | None:
+    """The latest finished scan with an id below ``before`` (of the folder ``root`` when
+    given), or None."""
+    sql = "SELECT * FROM scans WHERE id < ? AND finished_at IS NOT NULL AND (? IS NULL OR root = ?) ORDER BY id DESC LIMIT 1"
+    rows = list(db.query(sql, [before, root, root]))
     return rows[0] if rows else None
 
 

@@ -8,6 +8,8 @@ README) is what Datasette users, reports and scripts rely on: ``documents``, ``c
 
 from __future__ import annotations
 
+import json
+
 from sqlite_utils import Database, Migrations
 
 MIGRATIONS = Migrations("dedup")
@@ -15,7 +17,7 @@ MIGRATIONS = Migrations("dedup")
 
 DOCUMENT_COLUMNS = (
     "id", "path", "record", "format", "text", "title", "site", "author", "url",
-    "canonical_url", "published_at", "sha256", "n_words", "modified_at", "date_source", "based_on",
+    "canonical_url", "published_at", "sha256", "n_words", "modified_at", "date_source", "based_on", "root",
 )
 
 
@@ -287,5 +289,55 @@ def m008_views(db: Database) -> None:
     the member's similarity, containment, coverage and relation are measured on it.
     """
     db["cluster_members"].add_column("compared_with", str, fk="documents", fk_col="id")
+    db["cluster_members"].create_index(["compared_with"], find_unique_name=True)
     for name, sql in VIEWS.items():
         db.create_view(name, sql, replace=True)
+
+
+@MIGRATIONS()
+def m009_roots(db: Database) -> None:
+    """Several scanned folders in one database.
+
+    ``documents.root`` and ``files.root`` name the folder a document or file was read from
+    (``path`` is relative to it) and ``files`` is keyed by (root, path). A document's id now
+    also names its folder (``ingest.root_scoped``), so the same file name in two folders
+    gives two documents: the documents of the database's last scanned folder are re-keyed
+    here, in every table that names them. ``scans.n_missing_files`` counts the files gone
+    from a scanned folder (kept unless the scan prunes them).
+    """
+    from ..ingest import scoped_id
+
+    found = db.execute("SELECT root FROM scans WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()
+    root = found[0] if found else None
+    db["documents"].add_column("root", str)
+    db["files"].add_column("root", str)
+    db["scans"].add_column("n_missing_files", int)
+    if root is not None:
+        db.execute("UPDATE files SET root = ?", [root])
+        db.execute("UPDATE documents SET root = ?", [root])
+    db["files"].transform(pk=("root", "path"))
+    db["documents"].create_index(["root", "path"], find_unique_name=True)
+    if root is None:
+        return
+    # Every reference changes in one transaction: foreign keys are checked at its end.
+    db.execute("PRAGMA defer_foreign_keys = ON")
+    db.conn.create_function("scoped_id", 1, lambda old: None if old is None else scoped_id(root, old), deterministic=True)
+    for table, columns in (
+        ("documents", ("id",)), ("links", ("source_id", "copy_id")), ("passages", ("source_id", "copy_id")),
+        ("cluster_members", ("document_id", "compared_with")), ("clusters", ("canonical_id",)),
+        ("evidence", ("document_id",)), ("cluster_changes", ("old_canonical_id", "new_canonical_id")),
+    ):
+        db.execute(f"UPDATE [{table}] SET " + ", ".join(f"[{c}] = scoped_id([{c}])" for c in columns))
+    for row_id, alternatives in db.execute("SELECT id, alternatives FROM clusters WHERE alternatives IS NOT NULL").fetchall():
+        ranked = [{**a, "document_id": scoped_id(root, a["document_id"])} for a in json.loads(alternatives)]
+        db.execute("UPDATE clusters SET alternatives = ? WHERE id = ?", [json.dumps(ranked), row_id])
+    for cluster_id, doc_id, detail in db.execute(
+        "SELECT cluster_id, document_id, relation_detail FROM cluster_members WHERE relation_detail IS NOT NULL"
+    ).fetchall():
+        figures = json.loads(detail)
+        if figures.get("measured_against"):
+            figures["measured_against"] = scoped_id(root, figures["measured_against"])
+        db.execute(
+            "UPDATE cluster_members SET relation_detail = ? WHERE cluster_id = ? AND document_id = ?",
+            [json.dumps(figures, sort_keys=True), cluster_id, doc_id],
+        )

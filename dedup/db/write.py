@@ -29,6 +29,7 @@ def save_documents(
     db: Database,
     scan_id: int,
     *,
+    root: str,
     files: Iterable[SourceFile],
     file_documents: dict[str, int],
     removed_paths: Iterable[str],
@@ -36,21 +37,22 @@ def save_documents(
     kept_document_ids: Iterable[str],
     problems: Iterable[InputProblem],
 ) -> None:
-    """Write what a scan read: documents, files and errors.
+    """Write what a scan of the folder ``root`` read: documents, files and errors.
 
-    Clears the previous scan's results first (they refer to documents that may go).
+    Clears the previous scan's results first (they refer to documents that may go). Files
+    and documents of other folders are not touched.
     """
     with db.atomic():
         for table in ("passages", "evidence", "cluster_members", "clusters", "links"):
             db.execute(f"DELETE FROM {table}")
         for path in removed_paths:
-            db.execute("DELETE FROM documents WHERE path = ?", [path])
-            db.execute("DELETE FROM files WHERE path = ?", [path])
+            db.execute("DELETE FROM documents WHERE root = ? AND path = ?", [root, path])
+            db.execute("DELETE FROM files WHERE root = ? AND path = ?", [root, path])
         new_documents = list(new_documents)
-        known = {row[0] for row in db.execute("SELECT DISTINCT path FROM documents")}
+        known = {row[0] for row in db.execute("SELECT DISTINCT path FROM documents WHERE root = ?", [root])}
         for path in sorted({d.path for d in new_documents} & known):
             # A changed file may now hold fewer records than before.
-            db.execute("DELETE FROM documents WHERE path = ?", [path])
+            db.execute("DELETE FROM documents WHERE root = ? AND path = ?", [root, path])
         _insert_many(
             db, "documents", (*DOCUMENT_COLUMNS, "first_scan_id", "scan_id"),
             ((*_document_values(d), scan_id, scan_id) for d in new_documents), replace=True,
@@ -60,10 +62,13 @@ def save_documents(
         )
         db["files"].upsert_all(
             (
-                {"path": f.path, "sha256": f.sha256, "size": f.size, "n_documents": file_documents.get(f.path, 0), "scan_id": scan_id}
+                {
+                    "root": root, "path": f.path, "sha256": f.sha256, "size": f.size,
+                    "n_documents": file_documents.get(f.path, 0), "scan_id": scan_id,
+                }
                 for f in files
             ),
-            pk="path",
+            pk=("root", "path"),
         )
         db["errors"].insert_all(({"scan_id": scan_id, "path": p.path, "reason": p.reason} for p in problems), pk="id")
 

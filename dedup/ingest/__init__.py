@@ -18,7 +18,7 @@ from ..config import ScanConfig
 from ..models import Document, InputProblem, SourceFile
 from . import html, records, tables, text
 from .dates import normalize_date
-from .documents import InputFile, Parsed, decode, document_id
+from .documents import InputFile, Parsed, decode, document_id, root_scoped, scoped_id
 from .records import FIELD_ALIASES
 from .tables import PARQUET_BATCH_ROWS
 
@@ -34,6 +34,8 @@ __all__ = [
     "load",
     "normalize_date",
     "parse_bytes",
+    "root_scoped",
+    "scoped_id",
     "walk",
 ]
 

@@ -35,6 +35,19 @@ def document_id(path: str, record: int | str | None) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
+def scoped_id(root: str, doc_id: str) -> str:
+    """The id of document ``doc_id`` (as its file alone names it) read from the scanned
+    folder ``root``: it names the folder too, by its name, so the same file name in two
+    folders gives two documents, and the same folder scanned anywhere gives the same ids."""
+    label = root.rstrip("/").rsplit("/", 1)[-1]
+    return hashlib.sha256(f"{label}/{doc_id}".encode("utf-8")).hexdigest()[:16]
+
+
+def root_scoped(doc: Document, root: str) -> Document:
+    """``doc`` as a document of the scanned folder ``root`` (an absolute ``/``-separated path)."""
+    return replace(doc, id=scoped_id(root, doc.id), root=root)
+
+
 def make_document(path: str, record: int | None, format_name: str, text: str, id_key: str | None = None, **meta) -> Document:
     """The document of ``text``, with its id, hash and word count; ``meta`` fills the rest.
 

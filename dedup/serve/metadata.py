@@ -31,7 +31,8 @@ _SCAN_FIGURES = {
     "n_new_files": "Files not seen by an earlier scan.",
     "n_changed_files": "Files whose bytes changed since the last scan.",
     "n_unchanged_files": "Files not read again because their bytes did not change.",
-    "n_removed_files": "Files gone since the last scan (their documents were removed).",
+    "n_missing_files": "Files of the folder gone since its last scan (kept unless the scan pruned them).",
+    "n_removed_files": "Files whose documents the scan removed (pruned, or no longer readable).",
     "n_skipped_files": "Files skipped (hidden, or not an article format).",
     "n_documents": "Documents stored after the scan.",
     "n_errors": "Files or records that could not be used (see errors).",
@@ -60,7 +61,7 @@ COLUMNS: dict[str, str] = {
     "sha256": "SHA-256 of the stored text.",
     "started_at": "Start time (UTC).",
     "finished_at": "End time (UTC).",
-    "root": "The scanned folder.",
+    "root": "The scanned folder (absolute path).",
     "config_fingerprint": "A hash of the settings that decide results: equal fingerprints, comparable scans.",
     "reason": "Why it was not used.",
     "confidence": "How sure provenance is that the canonical is the original (0 to 1).",
@@ -117,9 +118,10 @@ TABLES: dict[str, Table] = {
     "documents": Table(
         "Every article the scans found, with its text and metadata; search covers title and text.",
         "id path record format text title site author url canonical_url published_at sha256 n_words first_scan_id "
-        "scan_id modified_at date_source based_on",
+        "scan_id modified_at date_source based_on root",
         {
-            "id": "The document's id: a hash of its path and record number, stable across rescans.",
+            "id": "The document's id: a hash of its folder's name, its path and record number, stable across rescans.",
+            "path": "The file, relative to the scanned folder (root).",
             "title": "The headline: from metadata, or a text file's first line when it reads as one.",
             "record": "The record number inside a file of records (empty for one-article files).",
             "format": f"How the file was read, by its suffix: {_FORMATS}.",
@@ -236,8 +238,9 @@ TABLES: dict[str, Table] = {
     ),
     "files": Table(
         "Every file the scans read, with the hash that lets a rescan skip unchanged files.",
-        "path sha256 size n_documents scan_id",
+        "root path sha256 size n_documents scan_id",
         {
+            "path": "The file, relative to the scanned folder (root).",
             "sha256": "SHA-256 of its bytes.",
             "size": "Size in bytes.",
             "n_documents": "Documents it holds.",
