@@ -11,6 +11,8 @@ The Python API (the same library the ``dedup`` command calls)::
     dedup.write_report("dedup.db", "reports/")       # the HTML diff reports
 
     found = dedup.detect(documents, dedup.ScanConfig())  # links and clusters, no database
+    for answer in dedup.check(["article.html"], "dedup.db"):  # a CheckResult per file
+        print(answer.path, [m.as_dict() for m in answer.matches])
 
 Names are imported on first use, so ``import dedup`` stays cheap.
 """
@@ -30,6 +32,9 @@ _EXPORTS = {
     "ScanConfig": "dedup.config",
     "list_clusters": "dedup.api",
     "cluster_detail": "dedup.api",
+    "check": "dedup.checker",
+    "CheckResult": "dedup.checker",
+    "Match": "dedup.checker",
     "write_report": "dedup.report",
     "open_db": "dedup.db",
     "Document": "dedup.models",
@@ -59,3 +64,4 @@ def __getattr__(name: str):
 
 def __dir__() -> list[str]:
     return sorted(__all__)
+

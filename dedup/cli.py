@@ -238,6 +238,85 @@ def show_command(
         )
 
 
+#: What an input is to a stored document, by (relation, side of the stored document).
+CHECK_WORDS = {
+    ("copy", "source"): "copy of", ("copy", "copy"): "copied by",
+    ("reuse", "source"): "takes a passage of", ("reuse", "copy"): "its passage is in",
+}
+#: Where an explanation turns to the signals against its decision, after its first sentence.
+AGAINST = " Against it: "
+
+
+def _check_lines(result) -> list[str]:
+    """A ``CheckResult`` as ``dedup check`` prints it: the input's path, its problems
+    (``error:``), then each match with its figures and, for a copy, the cluster's source
+    and the first sentence of why; ``no match`` when there is none."""
+    lines = [result.path + (f" (added as {result.added})" if result.added else "")]
+    lines += [f"  error: {problem}" for problem in result.problems]
+    for match in result.matches:
+        record = "" if match.input_record is None else f"record {match.input_record}: "
+        where = match.path + ("" if match.record is None else f"#{match.record}")
+        kinds = ", ".join(f"{n} {kind}" for kind, n in match.passages.items())
+        lines.append(
+            f"  {record}{CHECK_WORDS[(match.relation, match.direction)]} {where} ({match.relation}): "
+            f"{coverage_text(match.copy_coverage, match.source_coverage)}, similarity {match.similarity:.2f} (shingles), "
+            f"passages {kinds}"
+        )
+        if match.cluster and match.relation == "copy":
+            sure = "" if match.cluster.confidence is None else f", confidence {match.cluster.confidence:.2f}"
+            lines.append(f"    source: {match.cluster.canonical_path}{sure}")
+            lines += [f"    {line.split(AGAINST, 1)[0]}" for line in match.cluster.explanation[:1]]
+    if not result.matches and not result.problems:
+        lines.append("  no match")
+    return lines
+
+
+#: ``dedup check --fail-on-match``: the exit code when an input matched a stored document.
+MATCH_EXIT_CODE = 3
+
+
+@app.command("check")
+def check_command(
+    files: Annotated[
+        list[str], typer.Argument(metavar="FILE...", help="Article files to check; - reads one article from standard input.")
+    ],
+    db: DbOption = Path("dedup.db"),
+    as_json: JsonOption = False,
+    add: Annotated[
+        bool, typer.Option("--add", help="Keep the files: copy them into DB-STEM.checked/ beside the database and scan that folder into it.")
+    ] = False,
+    fail_on_match: Annotated[
+        bool, typer.Option("--fail-on-match", help=f"Exit with code {MATCH_EXIT_CODE} when any file is a copy or a reuse of a stored article.")
+    ] = False,
+    stdin_format: Annotated[
+        str | None,
+        typer.Option("--format", metavar="SUFFIX", help="How to read standard input: txt, md, html, json, jsonl, csv… (guessed otherwise)."),
+    ] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (0: one per core). Results do not depend on it.")] = 0,
+) -> None:
+    """Is each FILE a copy or a reuse of articles in the database? Of which, how much, and which is the original.
+
+    The answer is what a scan of the files into a copy of the database stores;
+    the database itself is not written (unless --add).
+
+    Exit codes: 0 the check ran, match or not;
+    3 with --fail-on-match, when any file is a copy or a reuse;
+    1 an error, or a file that is no readable article (the others are still answered)."""
+    from .checker import check
+    from .config import ScanConfig
+
+    results = check(files, db, ScanConfig(workers=workers), add=add, stdin_format=stdin_format)
+    if as_json:
+        _print_json([r.as_dict() for r in results])
+    else:
+        for result in results:
+            typer.echo("\n".join(_check_lines(result)))
+    if any(r.problems for r in results):
+        raise typer.Exit(code=1)
+    if fail_on_match and any(r.matches for r in results):
+        raise typer.Exit(code=MATCH_EXIT_CODE)
+
+
 @app.command("report")
 def report_command(
     db: DbOption = Path("dedup.db"),

@@ -113,6 +113,12 @@ class ScanConfig:
         """The settings as a plain dict (stored as JSON with each scan)."""
         return asdict(self)
 
+    def sketch_fingerprint(self, version: str) -> str:
+        """A short hash of what a document's sketch depends on besides its text: the shingle
+        size, the MinHash permutations and seed, and the dedup ``version`` (tokenising)."""
+        blob = json.dumps([self.shingle_size, self.num_perm, self.seed, version]).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
     def fingerprint(self) -> str:
         """A short hash of the settings that affect results (not ``workers``)."""
         settings = {k: v for k, v in self.as_dict().items() if k != "workers"}

@@ -27,3 +27,7 @@ class ReportError(DedupError):
 
 class ServeError(DedupError):
     """Datasette cannot serve the database as asked (e.g. the port is taken)."""
+
+
+class DatabaseBusyError(StoreError):
+    """Another scan is writing to the database: one scan at a time writes to a database."""

@@ -235,6 +235,8 @@ class ScanSummary:
     n_clusters: int
     n_clustered_documents: int
     n_boilerplate_shingles: int
+    #: identifies the boilerplate found (``pipeline.boilerplate_digest``)
+    boilerplate_digest: str
 
     @property
     def n_copy_links(self) -> int:

@@ -3,9 +3,10 @@ verify (copy or reuse) → cluster → provenance → align → store."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
-import threading
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -14,13 +15,15 @@ from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
+from sqlite_utils import Database
 
 from . import __version__, align, boilerplate, candidates, cluster, ingest, normalize, provenance, sketch, verify
 from .config import ScanConfig
-from .db import open_db, read, write
+from .db import read, write
+from .db.connection import scan_transaction
 from .errors import InputError
-from .models import Cluster, Document, InputProblem, Link, LinkRelation, Passage, ScanSummary
-from .workers import parallel_map, shared, worker_count
+from .models import Cluster, Document, InputProblem, Link, LinkRelation, Passage, ScanSummary, Sketch
+from .workers import Background, parallel_map, shared, worker_count
 
 Progress = Callable[[str, int, int], None]
 
@@ -36,6 +39,39 @@ class Detection:
     #: cluster id → provenance decision (canonical, confidence, evidence); the copies' relations
     #: are filled after alignment by ``provenance.with_passages``
     decisions: dict[int, provenance.Decision]
+    #: the sketches made (of the documents without a known sketch), in id order
+    new_sketches: list[Sketch]
+    #: ``boilerplate_digest`` of the boilerplate found
+    boilerplate_digest: str
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What an earlier detection decided among ``document_ids``, all of them unchanged since
+    and still present, with the same settings and versions.
+
+    Candidate pairs among such documents are a subset of the earlier ones when nothing was
+    removed (LSH buckets do not depend on other documents; a frequent shingle only ever
+    yields fewer passage candidates as documents are added), and verifying a pair reads its
+    two sketches and the boilerplate alone. So with the same boilerplate (``boilerplate_digest``),
+    a pair of them that was not a link is not one now: only ``linked`` pairs and pairs with a
+    new document need verifying.
+    """
+
+    boilerplate_digest: str
+    document_ids: frozenset[str]
+    linked: frozenset[tuple[str, str]]  # (smaller id, larger id)
+
+    def to_verify(self, a: str, b: str) -> bool:
+        """Whether the candidate pair ``a``, ``b`` must be verified."""
+        if a not in self.document_ids or b not in self.document_ids:
+            return True
+        return (min(a, b), max(a, b)) in self.linked
+
+
+def boilerplate_digest(found: np.ndarray) -> str:
+    """A short hash of a detection's boilerplate shingles (sorted hashes)."""
+    return hashlib.sha256(np.ascontiguousarray(found, dtype="<u4").tobytes()).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -52,14 +88,27 @@ def detect(
     config: ScanConfig,
     previous: dict[int, frozenset[str]] | None = None,
     progress: Progress | None = None,
+    known_sketches: Mapping[str, Sketch] | None = None,
+    settled: Settled | None = None,
 ) -> Detection:
-    """Find verified links (copy or reuse) and clusters among ``docs`` (a pure function of its inputs)."""
+    """Find verified links (copy or reuse) and clusters among ``docs`` (a pure function of its inputs).
+
+    ``known_sketches`` are sketches made before (``db.read.stored_sketches``): those
+    documents are not tokenised and sketched again. The sketches made here are returned.
+    ``settled`` is what an earlier detection found among documents all still here and
+    unchanged (see ``Settled``): when the boilerplate is the same, the pairs among them
+    that were not links are not verified again. Neither changes the result.
+    """
     docs = sorted(docs, key=lambda d: d.id)
     by_id = {d.id: d for d in docs}
     workers = worker_count(config.workers)
+    known_sketches = known_sketches or {}
+    todo = [(d.id, d.text) for d in docs if d.id not in known_sketches]
     if progress:
-        progress("sketch", 0, len(docs))
-    full = parallel_map(partial(_sketch_chunk, config=config), [(d.id, d.text) for d in docs], workers)
+        progress("sketch", 0, len(todo))
+    made = parallel_map(partial(_sketch_chunk, config=config), todo, workers)
+    fresh = {item.doc_id: item for item in made}
+    full = [known_sketches[d.id] if d.id in known_sketches else fresh[d.id] for d in docs]
     found = boilerplate.find_boilerplate(
         full, [boilerplate.site_of(d) for d in docs],
         corpus_min_docs=config.boilerplate_min_docs, max_related=config.boilerplate_max_related,
@@ -69,6 +118,11 @@ def detect(
     del full
     by_lsh, by_passage = candidates.lsh_pairs(sketches, config), candidates.passage_pairs(sketches, config)
     pairs = sorted(by_lsh | by_passage)
+    digest = boilerplate_digest(found)
+    if settled is not None and settled.boilerplate_digest == digest:
+        pairs = [(i, j) for i, j in pairs if settled.to_verify(docs[i].id, docs[j].id)]
+    if progress:
+        progress("verify", 0, len(pairs))
     measured = parallel_map(partial(_verify_chunk, config=config), pairs, workers, shared=sketches)
     measured = _with_sentences(pairs, measured, [d.text for d in docs], found, config, workers)
     links, shared = [], {}
@@ -101,7 +155,10 @@ def detect(
     by_members = dict(elected)
     decisions = {c.id: by_members[frozenset(c.member_ids)] for c in clusters}
     links.sort(key=lambda l: (l.source_id, l.copy_id))
-    return Detection(links=links, clusters=clusters, boilerplate_shingles=len(found), decisions=decisions)
+    return Detection(
+        links=links, clusters=clusters, boilerplate_shingles=len(found), decisions=decisions, new_sketches=made,
+        boilerplate_digest=digest,
+    )
 
 
 def scan(
@@ -113,6 +170,10 @@ def scan(
     detection. Files of ``root`` whose bytes did not change since its last scan are not
     parsed again; files gone from ``root`` are kept unless ``prune``. Detection runs over
     every stored document, so that the result equals a scan from scratch.
+
+    The scan is one transaction: interrupted at any point (even killed), it leaves the
+    database as it was. While another scan writes to the database, it raises
+    ``DatabaseBusyError`` at once; reading the database during a scan works.
     """
     config = config or ScanConfig()
     root = Path(root)
@@ -120,7 +181,13 @@ def scan(
         raise InputError(f"folder not found: {root}")
     if not root.is_dir():
         raise InputError(f"not a folder: {root} (dedup scan takes a folder of articles)")
-    db = open_db(db_path)
+    # One transaction from the scans row to the last passage: an interrupted scan writes nothing.
+    with scan_transaction(db_path) as db:
+        return _scan_into(db, root, config, progress, prune)
+
+
+def _scan_into(db: Database, root: Path, config: ScanConfig, progress: Progress | None, prune: bool) -> ScanResult:
+    """The work of ``scan``, inside its transaction on ``db``."""
     started = _now()
     root_key = root.resolve().as_posix()
     _check_root_name(root_key, read.stored_roots(db))
@@ -132,6 +199,7 @@ def scan(
     last = read.last_scan(db, scan_id, root_key)
     # An unchanged file is not parsed again: the problems found inside it last time still hold.
     known_problems = read.file_problems(db, last["id"] if last else None)
+    stored_counts = Counter(d.path for d in previous_docs.values() if d.root == root_key)
     files, new_docs, kept_ids = [], [], []
     file_documents: dict[str, int] = {}
     counts = {"new": 0, "changed": 0, "unchanged": 0}
@@ -147,6 +215,7 @@ def scan(
             counts["unchanged"] += 1
             files.append(found)
             problems.extend(known_problems.get(found.path, []))
+            file_documents[found.path] = stored_counts[found.path]  # its documents are kept as they are
         elif docs:  # a file that gave no document is only counted among the errors
             counts["changed" if found.path in known else "new"] += 1
             files.append(found)
@@ -164,48 +233,58 @@ def scan(
     all_docs = kept_docs + new_docs
     previous_members = read.stored_clusters(db)
     previous_rows = read.previous_clusters(db)
-    # Alignments of links between unchanged documents are kept when nothing that decides
-    # them (settings, versions) changed since the last scan.
-    same_setup = last is not None and last["config_fingerprint"] == config.fingerprint() and json.loads(last["versions"]) == versions()
+    # What the last scan (of any folder) found about unchanged documents is kept when
+    # nothing that decides it (settings, versions) changed since: their sketches, the
+    # alignments of their links, and which of their pairs were links at all.
+    latest = read.last_scan(db, scan_id)
+    same_setup = latest is not None and latest["config_fingerprint"] == config.fingerprint() and json.loads(latest["versions"]) == versions()
     reusable = read.stored_alignments(db, kept_ids) if same_setup else {}
-    with db.atomic():
-        # Storing the documents (and indexing them for search) is SQLite work that runs
-        # beside detection on a thread; both end before anything else is written.
-        writer = _Background(
-            write.save_documents, db, scan_id, root=root_key, files=files, file_documents=file_documents, removed_paths=removed,
-            new_documents=new_docs, kept_document_ids=kept_ids, problems=problems,
-        )
-        with writer:
-            detection = detect(all_docs, config, previous_members, progress)
-            alignments = align_links(detection.links, all_docs, worker_count(config.workers), progress, reusable)
-        clustered = {m for c in detection.clusters for m in c.member_ids}
-        summary = ScanSummary(
-            finished_at=_now(),
-            n_files=len(paths),
-            n_new_files=counts["new"],
-            n_changed_files=counts["changed"],
-            n_unchanged_files=counts["unchanged"],
-            n_missing_files=len(missing),
-            n_removed_files=len(removed),
-            n_skipped_files=skipped,
-            n_documents=len(all_docs),
-            n_errors=len(problems),
-            n_links=len(detection.links),
-            n_reuse_links=sum(l.relation == LinkRelation.REUSE for l in detection.links),
-            n_clusters=len(detection.clusters),
-            n_clustered_documents=len(clustered),
-            n_boilerplate_shingles=detection.boilerplate_shingles,
-        )
-        # Links were oriented by provenance before alignment, so the passages already run
-        # source → copy; they measure each copy's relation (verbatim, excerpt, expanded, edited).
-        aligned = {(l.source_id, l.copy_id): passages for l, (passages, _) in zip(detection.links, alignments)}
-        decisions = provenance.with_passages(detection.decisions, detection.links, aligned)
-        write.save_results(
-            db, scan_id, previous=previous_rows, links=detection.links, clusters=detection.clusters,
-            decisions=decisions, summary=summary,
-        )
-        write.save_passages(db, [(link, passages, figures) for link, (passages, figures) in zip(detection.links, alignments)])
-    db.close()
+    sketch_fingerprint = config.sketch_fingerprint(__version__)
+    kept_set = set(kept_ids)
+    known_sketches = {k: v for k, v in read.stored_sketches(db, sketch_fingerprint).items() if k in kept_set}
+    settled = None
+    if same_setup and latest["boilerplate_digest"] and len(kept_docs) == len(previous_docs):
+        settled = Settled(latest["boilerplate_digest"], frozenset(kept_ids), read.stored_link_pairs(db))
+    # Storing the documents (and indexing them for search) is SQLite work that runs beside
+    # detection on a thread, on the same connection and in the same transaction; the main
+    # thread does not touch the database until the thread has ended.
+    writer = Background(
+        write.save_documents, db, scan_id, root=root_key, files=files, file_documents=file_documents, removed_paths=removed,
+        new_documents=new_docs, kept_document_ids=kept_ids, problems=problems,
+    )
+    with writer:
+        detection = detect(all_docs, config, previous_members, progress, known_sketches, settled)
+        alignments = align_links(detection.links, all_docs, worker_count(config.workers), progress, reusable)
+    text_sha256 = {d.id: d.sha256 for d in all_docs}
+    write.save_sketches(db, [(s, text_sha256[s.doc_id]) for s in detection.new_sketches], sketch_fingerprint)
+    clustered = {m for c in detection.clusters for m in c.member_ids}
+    summary = ScanSummary(
+        finished_at=_now(),
+        n_files=len(paths),
+        n_new_files=counts["new"],
+        n_changed_files=counts["changed"],
+        n_unchanged_files=counts["unchanged"],
+        n_missing_files=len(missing),
+        n_removed_files=len(removed),
+        n_skipped_files=skipped,
+        n_documents=len(all_docs),
+        n_errors=len(problems),
+        n_links=len(detection.links),
+        n_reuse_links=sum(l.relation == LinkRelation.REUSE for l in detection.links),
+        n_clusters=len(detection.clusters),
+        n_clustered_documents=len(clustered),
+        n_boilerplate_shingles=detection.boilerplate_shingles,
+        boilerplate_digest=detection.boilerplate_digest,
+    )
+    # Links were oriented by provenance before alignment, so the passages already run
+    # source → copy; they measure each copy's relation (verbatim, excerpt, expanded, edited).
+    aligned = {(l.source_id, l.copy_id): passages for l, (passages, _) in zip(detection.links, alignments)}
+    decisions = provenance.with_passages(detection.decisions, detection.links, aligned)
+    write.save_results(
+        db, scan_id, previous=previous_rows, links=detection.links, clusters=detection.clusters,
+        decisions=decisions, summary=summary,
+    )
+    write.save_passages(db, [(link, passages, figures) for link, (passages, figures) in zip(detection.links, alignments)])
     return ScanResult(scan_id=scan_id, summary=summary, problems=problems)
 
 
@@ -257,33 +336,6 @@ def _align_chunk(pairs: list[tuple[str, str]]) -> list[tuple[list[Passage], alig
         passages = align.align(source_text, copy_text)
         results.append((passages, align.coverage(passages, len(source_text), len(copy_text))))
     return results
-
-
-class _Background:
-    """Runs ``func(*args, **kwargs)`` on a thread for the length of a ``with`` block.
-
-    Leaving the block waits for the thread and re-raises its exception, if any.
-    """
-
-    def __init__(self, func, *args, **kwargs) -> None:
-        self._error: BaseException | None = None
-
-        def run() -> None:
-            try:
-                func(*args, **kwargs)
-            except BaseException as exc:  # handed to the main thread in __exit__
-                self._error = exc
-
-        self._thread = threading.Thread(target=run, name="dedup-writer")
-
-    def __enter__(self) -> "_Background":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._thread.join()
-        if self._error is not None and exc_info[0] is None:
-            raise self._error
 
 
 # Below this many groups, starting worker processes costs more than deciding them here.

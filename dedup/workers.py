@@ -1,16 +1,22 @@
-"""Running a pure stage function over chunks of items in worker processes.
+"""Running a pure stage function over chunks of items in worker processes, and other work
+on a thread beside them (``Background``).
 
 Workers never touch SQLite and never inherit the parent's threads: they are started by
 multiprocessing's ``forkserver`` (a clean server process, where the platform has one) or
 ``spawn`` (macOS, Windows), so a scan may write to its database on a thread while workers
 compute. Data every chunk reads (``shared``) reaches each worker once, through the pool's
 initialiser, instead of being pickled again with every chunk.
+
+A worker ends when the process that started it does, however it ends (even killed): the
+pool cannot tell its workers then, and they would wait for work for ever. The forkserver
+ends by itself once no process that uses it is left.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -31,6 +37,21 @@ def shared() -> Any:
 def _install(value: Any) -> None:
     global _shared
     _shared = value
+
+
+def _start_worker(value: Any) -> None:
+    """The pool's initialiser: installs ``shared`` and ends this worker with its parent."""
+    _install(value)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), name="dedup-parent-watch", daemon=True).start()
+
+
+def _exit_with(parent: multiprocessing.process.BaseProcess) -> None:
+    # ``join`` waits on the parent's sentinel, a pipe that reaches its end when the parent
+    # process is gone: the results could no longer be delivered, so stop at once.
+    parent.join()
+    os._exit(1)
 
 
 def worker_count(requested: int) -> int:
@@ -62,5 +83,32 @@ def parallel_map(
             _install(None)
     size = -(-len(items) // (workers * 4))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_install, initargs=(shared,)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_start_worker, initargs=(shared,)) as pool:
         return [result for chunk in pool.map(func, chunks) for result in chunk]
+
+
+class Background:
+    """Runs ``func(*args, **kwargs)`` on a thread for the length of a ``with`` block.
+
+    Leaving the block waits for the thread and re-raises its exception, if any.
+    """
+
+    def __init__(self, func, *args, **kwargs) -> None:
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                func(*args, **kwargs)
+            except BaseException as exc:  # handed to the main thread in __exit__
+                self._error = exc
+
+        self._thread = threading.Thread(target=run, name="dedup-writer")
+
+    def __enter__(self) -> "Background":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._thread.join()
+        if self._error is not None and exc_info[0] is None:
+            raise self._error

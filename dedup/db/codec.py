@@ -1,7 +1,8 @@
-"""The passage-diff codec: how a changed passage's word edits are stored in ``passages.diff``.
+"""How values that are not plain columns are stored.
 
-The column holds JSON ``[[op, source_start, source_end, copy_start, copy_end], ...]`` (see
-``models.DiffOp``), or NULL for a passage without edits.
+``passages.diff`` holds a changed passage's word edits as JSON ``[[op, source_start,
+source_end, copy_start, copy_end], ...]`` (see ``models.DiffOp``), or NULL for a passage
+without edits. ``sketches`` holds each document's sketch as the raw bytes of its arrays.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from ..models import DiffOp
+import numpy as np
+
+from ..models import DiffOp, Sketch
 
 
 def encode_diff(ops: Sequence[DiffOp]) -> str | None:
@@ -29,3 +32,20 @@ def decode_diff(value: str | None) -> tuple[DiffOp, ...]:
         return tuple(DiffOp(str(op), int(s0), int(s1), int(c0), int(c1)) for op, s0, s1, c0, c1 in rows)
     except (ValueError, TypeError):
         return ()
+
+
+#: ``sketches`` columns → the dtype of the array each holds
+SKETCH_ARRAYS = {"shingles": np.uint32, "positions": np.int32, "quoted": np.bool_, "minhash": np.uint32}
+
+
+def encode_sketch(item: Sketch) -> dict[str, bytes]:
+    """A sketch's arrays as the bytes stored in ``sketches`` (little-endian, as the dtypes say)."""
+    return {name: np.ascontiguousarray(getattr(item, name), dtype=np.dtype(dtype).newbyteorder("<")).tobytes()
+            for name, dtype in SKETCH_ARRAYS.items()}
+
+
+def decode_sketch(doc_id: str, stored: dict[str, bytes]) -> Sketch:
+    """The sketch of ``doc_id`` from its stored bytes."""
+    arrays = {name: np.frombuffer(stored[name], dtype=np.dtype(dtype).newbyteorder("<")).astype(dtype)
+              for name, dtype in SKETCH_ARRAYS.items()}
+    return Sketch(doc_id=doc_id, **arrays)

@@ -120,6 +120,16 @@ def matched_spans_by_path_pair(db: Database) -> dict[tuple[str, str], list[tuple
     return spans
 
 
+def detection_result(db: Database) -> tuple[list[tuple], list[list[str]]]:
+    """The links (source, copy, relation) and the clusters' member ids of a scan, sorted:
+    what two scans of the same documents must agree on."""
+    links = sorted(db.execute("SELECT source_id, copy_id, relation FROM links").fetchall())
+    members: dict[int, list[str]] = {}
+    for cluster_id, doc_id in db.execute("SELECT cluster_id, document_id FROM cluster_members ORDER BY document_id"):
+        members.setdefault(cluster_id, []).append(doc_id)
+    return links, sorted(members.values())
+
+
 def row_count(db: Database, table: str) -> int:
     """The number of rows of ``table`` (``documents``, ``links``, ``clusters``…)."""
     return db[table].count

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from ..errors import NotFoundError
-from ..models import DiffOp, Document, InputProblem, Passage
-from .codec import decode_diff
+from ..models import DiffOp, Document, InputProblem, Passage, Sketch
+from .codec import SKETCH_ARRAYS, decode_diff, decode_sketch
 from .schema import DOCUMENT_COLUMNS
 
 
@@ -212,3 +212,57 @@ def _rows(db: Database, sql: str, params: list | None = None) -> list[dict]:
     cursor = db.execute(sql, params or [])
     names = [c[0] for c in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def stored_sketches(db: Database, fingerprint: str) -> dict[str, Sketch]:
+    """Document id → its stored sketch, for the documents whose text is still the one the
+    sketch was made from, with the settings of ``fingerprint``."""
+    sql = f"""
+        SELECT k.document_id, {", ".join(f"k.{name}" for name in SKETCH_ARRAYS)}
+        FROM sketches k JOIN documents d ON d.id = k.document_id AND d.sha256 = k.text_sha256
+        WHERE k.fingerprint = ?
+    """
+    found = {}
+    for doc_id, *blobs in db.execute(sql, [fingerprint]):
+        found[doc_id] = decode_sketch(doc_id, dict(zip(SKETCH_ARRAYS, blobs)))
+    return found
+
+
+def folder_documents(db: Database, root: str) -> list[dict]:
+    """The documents stored from the scanned folder ``root``: ``id``, ``path``, ``record``,
+    ``title``, in path and record order."""
+    return _rows(db, "SELECT id, path, record, title FROM documents WHERE root = ? ORDER BY path, record", [root])
+
+
+def document_links(db: Database, document_ids: Iterable[str]) -> list[dict]:
+    """The links with an end among ``document_ids``: both ends (``source_id``,
+    ``source_path``, ``source_root``, ``source_record``, ``source_title``, the same for
+    ``copy_``), ``relation``, ``jaccard``, the coverage figures, and the number of the link's
+    passages of each kind (``n_same``, ``n_changed``, ``n_added``, ``n_removed``)."""
+    sql = """
+        WITH wanted AS (SELECT value AS id FROM json_each(?))
+        SELECT l.source_id, s.path AS source_path, s.root AS source_root, s.record AS source_record, s.title AS source_title,
+               l.copy_id, c.path AS copy_path, c.root AS copy_root, c.record AS copy_record, c.title AS copy_title,
+               l.relation, l.jaccard, l.copy_coverage, l.source_coverage,
+               COUNT(CASE WHEN p.kind = 'same' THEN 1 END) AS n_same,
+               COUNT(CASE WHEN p.kind = 'changed' THEN 1 END) AS n_changed,
+               COUNT(CASE WHEN p.kind = 'added' THEN 1 END) AS n_added,
+               COUNT(CASE WHEN p.kind = 'removed' THEN 1 END) AS n_removed
+        FROM links l JOIN documents s ON s.id = l.source_id JOIN documents c ON c.id = l.copy_id
+        LEFT JOIN passages p ON p.source_id = l.source_id AND p.copy_id = l.copy_id
+        WHERE l.source_id IN (SELECT id FROM wanted) OR l.copy_id IN (SELECT id FROM wanted)
+        GROUP BY l.source_id, l.copy_id ORDER BY l.source_id, l.copy_id
+    """
+    return _rows(db, sql, [json.dumps(sorted(set(document_ids)))])
+
+
+def document_clusters(db: Database, document_ids: Iterable[str]) -> dict[str, int]:
+    """Document id → the id of the cluster it is a member of, for those of ``document_ids``
+    that are in one."""
+    sql = "SELECT document_id, cluster_id FROM cluster_members WHERE document_id IN (SELECT value FROM json_each(?))"
+    return dict(db.execute(sql, [json.dumps(sorted(set(document_ids)))]).fetchall())
+
+
+def stored_link_pairs(db: Database) -> frozenset[tuple[str, str]]:
+    """Every stored link as its two document ids, the smaller first."""
+    return frozenset((min(a, b), max(a, b)) for a, b in db.execute("SELECT source_id, copy_id FROM links"))

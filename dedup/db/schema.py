@@ -341,3 +341,23 @@ def m009_roots(db: Database) -> None:
             "UPDATE cluster_members SET relation_detail = ? WHERE cluster_id = ? AND document_id = ?",
             [json.dumps(figures, sort_keys=True), cluster_id, doc_id],
         )
+
+
+@MIGRATIONS()
+def m010_sketches(db: Database) -> None:
+    """The index a rescan reuses: each document's sketch (word-shingle hashes, their first
+    positions, whether each lies in a quotation, and the MinHash signature), with the hash
+    of the text and the settings it was made from (``ScanConfig.sketch_fingerprint``).
+
+    A rescan sketches only the documents whose text or settings changed. Rows are kept in
+    step with ``documents`` by the scan (no foreign key: a document's rows go with it).
+    ``scans.boilerplate_digest`` identifies the boilerplate a scan found: a rescan that finds
+    the same, with nothing removed, verifies again only the pairs that were links."""
+    db["sketches"].create(
+        {
+            "document_id": str, "text_sha256": str, "fingerprint": str, "shingles": bytes,
+            "positions": bytes, "quoted": bytes, "minhash": bytes,
+        },
+        pk="document_id",
+    )
+    db["scans"].add_column("boilerplate_digest", str)

@@ -1,4 +1,5 @@
-"""Writes: everything a scan stores, each step in one transaction."""
+"""Writes: everything a scan stores, inside the scan's one transaction
+(``connection.scan_transaction``); each step is atomic on its own too (a savepoint)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,20 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from sqlite_utils import Database
 
-from ..models import Cluster, Document, InputProblem, Link, Passage, ScanSummary, SourceFile
+from ..models import Cluster, Document, InputProblem, Link, Passage, ScanSummary, Sketch, SourceFile
 from ..provenance import Decision
-from .codec import encode_diff
+from .codec import SKETCH_ARRAYS, encode_diff, encode_sketch
 from .schema import DOCUMENT_COLUMNS
 
 
 def start_scan(db: Database, started_at: str, root: str, parameters: dict, fingerprint: str, versions: dict) -> int:
-    """Insert the ``scans`` row for a new scan and return its id."""
+    """Insert the ``scans`` row for a new scan and return its id.
+
+    ``db`` must be inside the scan's transaction (``connection.scan_transaction``): a
+    ``scans`` row committed on its own would outlive a scan that is interrupted.
+    """
+    if not db.conn.in_transaction:
+        raise RuntimeError("start_scan writes inside the scan's transaction (connection.scan_transaction)")
     table = db["scans"]
     table.insert(
         {
@@ -225,3 +232,14 @@ def _insert_many(db: Database, table: str, columns: tuple[str, ...], rows, *, re
     names = ", ".join(f"[{c}]" for c in columns)
     marks = ", ".join("?" for _ in columns)
     db.conn.executemany(f"{verb} INTO [{table}] ({names}) VALUES ({marks})", rows)
+
+
+def save_sketches(db: Database, sketches: Iterable[tuple[Sketch, str]], fingerprint: str) -> None:
+    """Store the sketches a scan made, each with the hash of the text it was made from, and
+    forget the sketches of documents that are gone."""
+    rows = (
+        (item.doc_id, text_sha256, fingerprint, *encode_sketch(item).values())
+        for item, text_sha256 in sketches
+    )
+    _insert_many(db, "sketches", ("document_id", "text_sha256", "fingerprint", *SKETCH_ARRAYS), rows, replace=True)
+    db.execute("DELETE FROM sketches WHERE document_id NOT IN (SELECT id FROM documents)")

@@ -166,6 +166,26 @@ def bench_scan_command(
     typer.echo(f"speed-up   {result.figures['speedup']:.2f}x (dedup scan with SQLite writes vs the reference loop)")
 
 
+@bench_app.command("incremental")
+def bench_incremental_command(
+    source: Annotated[Path, typer.Argument(help="Folder of .txt articles to build the corpus from (e.g. the BBC corpus).")],
+    docs: Annotated[int, typer.Option(help="Number of articles in the generated corpus.")] = 20_000,
+    share: Annotated[float, typer.Option(help="Share of the corpus added by the second scan.")] = 0.01,
+    workdir: Annotated[Path | None, typer.Option(help="Where to write the corpus and databases (default: a temporary folder).")] = None,
+) -> None:
+    """Time a rescan that adds SHARE of new files next to a scan of everything from scratch."""
+    from ..cli import plural
+    from .bench_incremental import benchmark_incremental
+
+    result = benchmark_incremental(source, docs=docs, share=share, workdir=workdir)
+    typer.echo(f"base scan    {plural(result.base_documents, 'doc')} in {result.base_seconds:.1f} s")
+    typer.echo(f"increment    {plural(result.added_documents, 'new file')} added: rescan in {result.increment_seconds:.1f} s")
+    typer.echo(f"from scratch all {result.base_documents + result.added_documents} docs in {result.scratch_seconds:.1f} s")
+    typer.echo(
+        f"ratio        {result.ratio:.1%} of a scan from scratch; same links and clusters: {'yes' if result.same_result else 'NO'}"
+    )
+
+
 def _word_counts(sizes: str) -> list[int]:
     """``--sizes`` as a list of integers (a usage error otherwise)."""
     try:

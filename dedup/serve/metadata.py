@@ -226,7 +226,7 @@ TABLES: dict[str, Table] = {
     "scans": Table(
         "One row per `dedup scan`: when it ran, on which folder, with which settings, and what it found.",
         "id started_at finished_at root parameters config_fingerprint versions " + " ".join(_SCAN_FIGURES)
-        + " n_furniture_lines n_boilerplate_shingles n_reuse_links",
+        + " n_furniture_lines n_boilerplate_shingles n_reuse_links boilerplate_digest",
         {
             "id": "Scan id, in the order the scans ran.",
             "parameters": "JSON: the scan settings.",
@@ -234,7 +234,17 @@ TABLES: dict[str, Table] = {
             "n_furniture_lines": "No longer written (scans before boilerplate was found shingle by shingle).",
             "n_boilerplate_shingles": "Distinct word shingles found to be boilerplate (site furniture) and ignored.",
             "n_reuse_links": "Links that are reuse (a passage inside another story), not copies.",
+            "boilerplate_digest": "A hash of the boilerplate the scan found: a rescan that finds the same verifies less.",
         },
+    ),
+    "sketches": Table(
+        "The index a rescan reuses: each document's word-shingle hashes and MinHash signature (binary).",
+        "document_id text_sha256 fingerprint shingles positions quoted minhash",
+        {"document_id": "The document sketched.", "text_sha256": "SHA-256 of the text sketched (a changed text is sketched again).",
+         "fingerprint": "Hash of what else the sketch depends on: shingle size, MinHash permutations and seed, version.",
+         "shingles": "Sorted unique word-shingle hashes (uint32, little-endian).", "positions": "Each shingle's first word (int32).",
+         "quoted": "Whether each shingle lies in a quotation (a byte each).", "minhash": "The MinHash signature (uint32 each)."},
+        {"hidden": True},
     ),
     "files": Table(
         "Every file the scans read, with the hash that lets a rescan skip unchanged files.",

@@ -1,0 +1,98 @@
+"""The stored sketches: they round-trip, and detection from them equals detection from text."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+
+from conftest import CORPUS, article_body, seed_path
+from dedup import ingest
+from dedup.config import ScanConfig
+from dedup.db.codec import decode_sketch, encode_sketch
+from dedup.pipeline import Settled, detect
+
+
+def documents() -> list:
+    """The seeds and some shuffled variants of seed 000 (distinct texts), as parsed."""
+    docs = [d for p in sorted(CORPUS.iterdir()) for d in ingest.parse_bytes(p.name, p.read_bytes())[0]]
+    words = article_body(seed_path("000").read_text()).split()
+    for number in range(5):
+        random.Random(number).shuffle(words)
+        docs += ingest.parse_bytes(f"variant{number}.txt", " ".join(words).encode())[0]
+    return docs
+
+
+def test_a_sketch_survives_its_stored_form():
+    found = detect(documents(), ScanConfig(workers=1))
+    for item in found.new_sketches:
+        back = decode_sketch(item.doc_id, encode_sketch(item))
+        for name in ("shingles", "positions", "quoted", "minhash"):
+            assert getattr(back, name).dtype == getattr(item, name).dtype
+            assert np.array_equal(getattr(back, name), getattr(item, name)), name
+
+
+def test_detection_from_known_sketches_equals_detection_from_text():
+    docs, config = documents(), ScanConfig(workers=1)
+    first = detect(docs, config)
+    assert len(first.new_sketches) == len(docs)
+    stored = {s.doc_id: decode_sketch(s.doc_id, encode_sketch(s)) for s in first.new_sketches}
+    # All but one document come from the store: only that one is sketched again.
+    stored.pop(docs[0].id)
+    again = detect(docs, config, known_sketches=stored)
+    assert [s.doc_id for s in again.new_sketches] == [docs[0].id]
+    assert again.links == first.links and again.clusters == first.clusters
+    assert again.boilerplate_shingles == first.boilerplate_shingles
+
+
+def test_settled_pairs_are_not_verified_again_and_the_result_is_the_same():
+    config = ScanConfig(workers=1)
+    earlier_docs = documents()
+    added = ingest.parse_bytes("wire-copy.txt", ("Wire copy\n" + article_body(seed_path("000").read_text())).encode())[0]
+    docs = earlier_docs + added
+    earlier = detect(earlier_docs, config)
+    settled = Settled(
+        boilerplate_digest=earlier.boilerplate_digest,
+        document_ids=frozenset(d.id for d in earlier_docs),
+        linked=frozenset((min(l.source_id, l.copy_id), max(l.source_id, l.copy_id)) for l in earlier.links),
+    )
+    counts: dict[str, list[int]] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        counts.setdefault(stage, []).append(total)
+
+    again = detect(docs, config, settled=settled, progress=progress)
+    verified_again = counts["verify"][0]
+    counts.clear()
+    scratch = detect(docs, config, progress=progress)
+    assert again.links == scratch.links and again.clusters == scratch.clusters and again.decisions == scratch.decisions
+    assert verified_again < counts["verify"][0]  # the settled non-links were skipped
+    assert added[0].id in {i for l in scratch.links for i in (l.source_id, l.copy_id)}
+
+
+def test_a_rescan_that_adds_files_sketches_and_verifies_only_what_is_new(seed_corpus: Path, tmp_path: Path):
+    from test_roots import results
+
+    from dedup.pipeline import scan
+
+    for number in range(5):  # more documents, so that pairs among them are settled
+        words = article_body(seed_path("002").read_text()).split()
+        random.Random(number).shuffle(words)
+        (seed_corpus / f"variant{number}.txt").write_text(" ".join(words))
+    step = tmp_path / "step.db"
+    scan(seed_corpus, step)
+    (seed_corpus / "wire-copy.txt").write_text("Wire copy\n" + article_body(seed_path("000").read_text()) + "\n")
+    seen: dict[str, int] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        seen.setdefault(stage, total)
+
+    scan(seed_corpus, step, progress=progress)
+    incremental = dict(seen)
+    seen.clear()
+    scratch = tmp_path / "scratch.db"
+    scan(seed_corpus, scratch, progress=progress)
+    assert incremental["sketch"] == 1 and seen["sketch"] == 9  # only the new file is sketched
+    assert incremental["verify"] < seen["verify"]
+    assert results(step) == results(scratch)
