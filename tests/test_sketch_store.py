@@ -96,3 +96,11 @@ def test_a_rescan_that_adds_files_sketches_and_verifies_only_what_is_new(seed_co
     assert incremental["sketch"] == 1 and seen["sketch"] == 9  # only the new file is sketched
     assert incremental["verify"] < seen["verify"]
     assert results(step) == results(scratch)
+
+
+def test_the_incremental_benchmark_adds_its_share_and_agrees_with_a_scan_from_scratch(tmp_path: Path):
+    from dedup.eval.bench_incremental import benchmark_incremental
+
+    result = benchmark_incremental(CORPUS, docs=200, share=0.1, workdir=tmp_path)
+    assert (result.base_documents, result.added_documents) == (180, 20)
+    assert result.same_result and result.increment_seconds > 0 and result.ratio > 0

@@ -62,21 +62,21 @@ def benchmark_incremental(source: Path, *, docs: int = 20_000, share: float = 0.
         for path in (built, feed, later):
             shutil.rmtree(path, ignore_errors=True)
         make_corpus(source, built, docs)
-        files = sorted(built.iterdir())
+        files = sorted(p.relative_to(built) for p in built.rglob("*") if p.is_file())
         step = round(1 / share)
         held = {f for k, f in enumerate(files) if k % step == step - 1}
-        feed.mkdir()
-        later.mkdir()
-        for f in files:
-            shutil.move(f, (later if f in held else feed) / f.name)
+        for f in files:  # each file keeps its folder (a site's folder names its site)
+            target = (later if f in held else feed) / f
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(built / f, target)
         step_db, scratch_db = folder / "incremental.db", folder / "scratch.db"
         for db in (step_db, scratch_db):
             db.unlink(missing_ok=True)
         start = time.perf_counter()
         base = scan(feed, step_db)
         base_seconds = time.perf_counter() - start
-        for f in sorted(later.iterdir()):
-            shutil.move(f, feed / f.name)
+        for f in sorted(held):
+            shutil.move(later / f, feed / f)
         start = time.perf_counter()
         scan(feed, step_db)
         increment_seconds = time.perf_counter() - start
