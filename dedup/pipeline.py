@@ -248,15 +248,15 @@ def _scan_into(db: Database, root: Path, config: ScanConfig, progress: Progress 
     # Storing the documents (and indexing them for search) is SQLite work that runs beside
     # detection on a thread, on the same connection and in the same transaction; the main
     # thread does not touch the database until the thread has ended.
-    writer = Background(
+    with Background(
         write.save_documents, db, scan_id, root=root_key, files=files, file_documents=file_documents, removed_paths=removed,
         new_documents=new_docs, kept_document_ids=kept_ids, problems=problems,
-    )
-    with writer:
+    ):
         detection = detect(all_docs, config, previous_members, progress, known_sketches, settled)
-        alignments = align_links(detection.links, all_docs, worker_count(config.workers), progress, reusable)
     text_sha256 = {d.id: d.sha256 for d in all_docs}
-    write.save_sketches(db, [(s, text_sha256[s.doc_id]) for s in detection.new_sketches], sketch_fingerprint)
+    made = [(s, text_sha256[s.doc_id]) for s in detection.new_sketches]
+    with Background(write.save_sketches, db, made, sketch_fingerprint):  # the same way, beside alignment
+        alignments = align_links(detection.links, all_docs, worker_count(config.workers), progress, reusable)
     clustered = {m for c in detection.clusters for m in c.member_ids}
     summary = ScanSummary(
         finished_at=_now(),
