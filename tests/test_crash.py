@@ -167,6 +167,32 @@ def wait_until_gone(mark: str) -> dict[int, str]:
     return left
 
 
+#: A kill point: as soon as the scan's worker processes run.
+WHEN_WORKERS_RUN = "when its workers run"
+
+
+def workers_run(running: dict[int, str]) -> bool:
+    """Whether a pool runs: the forkserver and the pool's workers all run the forkserver's
+    command line."""
+    return sum("forkserver" in command for command in running.values()) >= 2
+
+
+def still_running(process: subprocess.Popen, mark: str, delay: float | str) -> bool:
+    """Wait ``delay`` seconds (or until the scan's workers run); whether the scan still runs."""
+    if delay == WHEN_WORKERS_RUN:
+        deadline = time.monotonic() + KILL_AFTER[-1]
+        while process.poll() is None and time.monotonic() < deadline:
+            if workers_run(marked(mark)):
+                return True
+            time.sleep(0.02)
+        return process.poll() is None
+    try:
+        process.wait(timeout=delay)
+    except subprocess.TimeoutExpired:
+        return True
+    return False
+
+
 def start_scan(folder: Path, db: Path, mark: str, log: Path) -> subprocess.Popen:
     with log.open("w") as out:
         return subprocess.Popen(
@@ -180,21 +206,17 @@ def test_a_killed_scan_leaves_the_database_as_it_was_and_no_process_behind(chang
     before, before_scans = dump(db), scans_of(db)
     clusters_before = subprocess.run(dedup_command("clusters", "--db", str(db), "--json"), capture_output=True, text=True, check=True).stdout
     kills, with_workers = [], 0
-    for delay in KILL_AFTER:
+    # First killed as soon as its worker processes run, then after growing delays.
+    for delay in (WHEN_WORKERS_RUN, *KILL_AFTER):
         mark = uuid.uuid4().hex
         process = start_scan(folder, db, mark, tmp_path / "scan.log")
-        try:
-            process.wait(timeout=delay)
-        except subprocess.TimeoutExpired:
-            running = marked(mark)
-            # The forkserver and the pool's workers all run the forkserver's command line.
-            with_workers += sum("forkserver" in command for command in running.values()) >= 2
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait()
-            kills.append(delay)
-        else:
+        if not still_running(process, mark, delay):
             assert process.returncode == 0, (tmp_path / "scan.log").read_text()
             break
+        with_workers += workers_run(marked(mark))
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        kills.append(delay)
         left = wait_until_gone(mark)
         assert not left, f"killed after {delay} s, still running: {left}"
         assert integrity(db) == "ok"
