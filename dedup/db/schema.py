@@ -8,6 +8,7 @@ README) is what Datasette users, reports and scripts rely on: ``documents``, ``c
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from sqlite_utils import Database, Migrations
@@ -305,8 +306,6 @@ def m009_roots(db: Database) -> None:
     here, in every table that names them. ``scans.n_missing_files`` counts the files gone
     from a scanned folder (kept unless the scan prunes them).
     """
-    from ..ingest import scoped_id
-
     found = db.execute("SELECT root FROM scans WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()
     root = found[0] if found else None
     db["documents"].add_column("root", str)
@@ -321,7 +320,7 @@ def m009_roots(db: Database) -> None:
         return
     # Every reference changes in one transaction: foreign keys are checked at its end.
     db.execute("PRAGMA defer_foreign_keys = ON")
-    db.conn.create_function("scoped_id", 1, lambda old: None if old is None else scoped_id(root, old), deterministic=True)
+    db.conn.create_function("scoped_id", 1, lambda old: None if old is None else _m009_scoped_id(root, old), deterministic=True)
     for table, columns in (
         ("documents", ("id",)), ("links", ("source_id", "copy_id")), ("passages", ("source_id", "copy_id")),
         ("cluster_members", ("document_id", "compared_with")), ("clusters", ("canonical_id",)),
@@ -329,18 +328,25 @@ def m009_roots(db: Database) -> None:
     ):
         db.execute(f"UPDATE [{table}] SET " + ", ".join(f"[{c}] = scoped_id([{c}])" for c in columns))
     for row_id, alternatives in db.execute("SELECT id, alternatives FROM clusters WHERE alternatives IS NOT NULL").fetchall():
-        ranked = [{**a, "document_id": scoped_id(root, a["document_id"])} for a in json.loads(alternatives)]
+        ranked = [{**a, "document_id": _m009_scoped_id(root, a["document_id"])} for a in json.loads(alternatives)]
         db.execute("UPDATE clusters SET alternatives = ? WHERE id = ?", [json.dumps(ranked), row_id])
     for cluster_id, doc_id, detail in db.execute(
         "SELECT cluster_id, document_id, relation_detail FROM cluster_members WHERE relation_detail IS NOT NULL"
     ).fetchall():
         figures = json.loads(detail)
         if figures.get("measured_against"):
-            figures["measured_against"] = scoped_id(root, figures["measured_against"])
+            figures["measured_against"] = _m009_scoped_id(root, figures["measured_against"])
         db.execute(
             "UPDATE cluster_members SET relation_detail = ? WHERE cluster_id = ? AND document_id = ?",
             [json.dumps(figures, sort_keys=True), cluster_id, doc_id],
         )
+
+
+def _m009_scoped_id(root: str, doc_id: str) -> str:
+    """``ingest.scoped_id`` as m009 applies it (kept here: a migration must not change when
+    the code that makes new ids does)."""
+    label = root.rstrip("/").rsplit("/", 1)[-1]
+    return hashlib.sha256(f"{label}/{doc_id}".encode("utf-8")).hexdigest()[:16]
 
 
 @MIGRATIONS()
@@ -361,3 +367,4 @@ def m010_sketches(db: Database) -> None:
         pk="document_id",
     )
     db["scans"].add_column("boilerplate_digest", str)
+
