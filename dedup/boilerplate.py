@@ -80,51 +80,102 @@ def find_boilerplate(
 ) -> np.ndarray:
     """The sorted shingle hashes that are boilerplate among ``sketches`` (see the module doc).
 
-    ``sites`` gives each sketch's site (None when unknown).
+    ``sites`` gives each sketch's site (None when unknown). The work is three steps, which
+    the Spark engine runs apart over partitions of the shingles: ``sampled_carriers``,
+    ``related_pairs`` and ``furniture``.
     """
     if not sketches:
         return np.zeros(0, dtype=np.uint32)
     hashes = np.concatenate([s.shingles for s in sketches])
     owners = np.repeat(np.arange(len(sketches), dtype=np.int64), [len(s.shingles) for s in sketches])
-    if len(hashes) == 0:
+    site_codes = site_codes_of(sites)
+    counts = np.array([len(s.shingles) for s in sketches], dtype=np.int64)
+    groups, samples = sampled_carriers(hashes, owners, site_codes, counts, corpus_min_docs=corpus_min_docs)
+    if len(groups) == 0:
         return np.zeros(0, dtype=np.uint32)
-    site_of_doc = _site_codes(sites)
+    codes = pair_codes(samples, len(sketches))
+    wanted = np.unique(codes[codes >= 0])
+    signatures = np.stack([s.minhash for s in sketches])
+    related = []
+    for start in range(0, len(wanted), _CHUNK):
+        a, b = np.divmod(wanted[start : start + _CHUNK], len(sketches))
+        related.append(related_pairs(a, b, signatures[a], signatures[b], counts, site_codes, max_related, site_related))
+    return furniture(groups, samples, codes, wanted[np.concatenate(related)] if related else wanted[:0])
+
+
+def sampled_carriers(
+    hashes: np.ndarray, owners: np.ndarray, site_codes: np.ndarray, counts: np.ndarray, *, corpus_min_docs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The shingles that may be boilerplate, with the carriers to compare for each.
+
+    ``hashes`` and ``owners`` list every (shingle, document number) once, in any order;
+    ``site_codes`` and ``counts`` give each document's site code (``site_codes_of``) and
+    number of shingles. A shingle may be furniture when two or more documents of one site
+    carry it, or ``corpus_min_docs`` of any sites. Returns the sorted hashes of those
+    shingles and their sampled carriers (``SAMPLES`` columns, -1 where none).
+    """
+    empty = np.zeros(0, dtype=np.uint32), np.zeros((0, SAMPLES), dtype=np.int64)
+    if len(hashes) == 0:
+        return empty
     order = np.lexsort((owners, hashes))
     hashes, owners = hashes[order], owners[order]
     boundaries = np.flatnonzero(np.diff(hashes)) + 1
     starts = np.concatenate(([0], boundaries))
     sizes = np.diff(np.concatenate((starts, [len(hashes)])))
-
-    codes = site_of_doc[owners]
+    codes = site_codes[owners]
     one_site = (np.minimum.reduceat(codes, starts) == np.maximum.reduceat(codes, starts)) & (codes[starts] >= 0)
     candidate = (sizes >= 2) & (one_site | (sizes >= corpus_min_docs))
     starts, sizes = starts[candidate], sizes[candidate]
     if len(starts) == 0:
-        return np.zeros(0, dtype=np.uint32)
-    counts = np.array([len(s.shingles) for s in sketches], dtype=np.int64)
-    samples = _sample_carriers(owners, counts, starts, sizes)  # (groups, SAMPLES), -1 where none
-    first, second = np.triu_indices(SAMPLES, k=1)
-    a, b = samples[:, first], samples[:, second]
-    present = (a >= 0) & (b >= 0)
-    related = np.zeros(a.shape, dtype=bool)
-    # A site's furniture can be a third of each page: pages of one site are related only
-    # when they share more than that.
-    same_site = (site_of_doc[a] == site_of_doc[b]) & (site_of_doc[a] >= 0)
-    threshold = np.where(same_site, site_related, max_related)
-    related[present] = _related(np.stack([a[present], b[present]], 1), sketches, threshold[present])
-    # Per sampled carrier: how many of the other sampled carriers it is related to.
-    ties = np.zeros(samples.shape, dtype=np.int64)
-    group, pair = np.nonzero(related)
-    np.add.at(ties, (group, first[pair]), 1)
-    np.add.at(ties, (group, second[pair]), 1)
-    others = (samples >= 0).sum(axis=1, keepdims=True) - 1
-    has_hub = (2 * ties >= others) & (ties > 0)
-    furniture = ~has_hub.any(axis=1)
-    return np.sort(hashes[starts[furniture]])
+        return empty
+    return hashes[starts], _sample_carriers(owners, counts, starts, sizes)
 
 
 # Carriers of one shingle compared with each other, at most.
 SAMPLES = 6
+#: The slots of every two of a shingle's sampled carriers.
+_FIRST, _SECOND = np.triu_indices(SAMPLES, k=1)
+
+
+def pair_codes(samples: np.ndarray, n: int) -> np.ndarray:
+    """For each shingle, the pair code (``smaller * n + larger``) of every two of its sampled
+    carriers, -1 where a slot is empty; ``n`` is the number of documents."""
+    a, b = samples[:, _FIRST], samples[:, _SECOND]
+    codes = np.minimum(a, b) * n + np.maximum(a, b)
+    return np.where((a >= 0) & (b >= 0), codes, -1)
+
+
+def related_pairs(
+    a: np.ndarray, b: np.ndarray, signatures_a: np.ndarray, signatures_b: np.ndarray, counts: np.ndarray,
+    site_codes: np.ndarray, max_related: float, site_related: float,
+) -> np.ndarray:
+    """For documents ``a[k]``, ``b[k]`` (with their MinHash signatures): does the smaller share
+    ``max_related`` or more with the other (``site_related`` for two pages of one site, whose
+    furniture alone can be a third of a page)?
+
+    Estimated from the signatures: with Jaccard J and sizes a ≤ b, the shared count is
+    J·(a + b)/(1 + J), and the share of the smaller is that over a.
+    """
+    jaccard = (signatures_a == signatures_b).mean(axis=1)
+    size_a, size_b = counts[a].astype(np.float64), counts[b].astype(np.float64)
+    share = jaccard * (size_a + size_b) / (1 + jaccard) / np.maximum(np.minimum(size_a, size_b), 1)
+    same_site = (site_codes[a] == site_codes[b]) & (site_codes[a] >= 0)
+    return share >= np.where(same_site, site_related, max_related)
+
+
+def furniture(groups: np.ndarray, samples: np.ndarray, codes: np.ndarray, related: np.ndarray) -> np.ndarray:
+    """The sorted hashes of the shingles of ``groups`` that are boilerplate: no sampled carrier
+    (``samples``) is related to half or more of the others. ``codes`` are the samples'
+    ``pair_codes``, ``related`` the sorted codes of the related pairs among them."""
+    tied = np.isin(codes, related) & (codes >= 0)
+    # Per sampled carrier: how many of the other sampled carriers it is related to.
+    ties = np.zeros((len(groups), SAMPLES), dtype=np.int64)
+    group, pair = np.nonzero(tied)
+    np.add.at(ties, (group, _FIRST[pair]), 1)
+    np.add.at(ties, (group, _SECOND[pair]), 1)
+    others = (samples >= 0).sum(axis=1, keepdims=True) - 1
+    has_hub = (2 * ties >= others) & (ties > 0)
+    return np.sort(groups[~has_hub.any(axis=1)])
 
 
 def _sample_carriers(owners: np.ndarray, counts: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
@@ -145,29 +196,8 @@ def _sample_carriers(owners: np.ndarray, counts: np.ndarray, starts: np.ndarray,
     return np.concatenate([largest[:, None], picked], axis=1)
 
 
-def _site_codes(sites: Sequence[str | None]) -> np.ndarray:
+def site_codes_of(sites: Sequence[str | None]) -> np.ndarray:
     """Each document's site as a number (-1 when unknown)."""
     names = sorted({s for s in sites if s is not None})
     number = {name: i for i, name in enumerate(names)}
     return np.array([number.get(s, -1) if s is not None else -1 for s in sites], dtype=np.int64)
-
-
-def _related(pairs: np.ndarray, sketches: Sequence[Sketch], thresholds: np.ndarray) -> np.ndarray:
-    """For each pair of sketch indices: does the smaller share its threshold or more with the other?
-
-    Estimated from the MinHash signatures: with Jaccard J and sizes a ≤ b, the shared count
-    is J·(a + b)/(1 + J), and the share of the smaller is that over a.
-    """
-    n = len(sketches)
-    code = np.minimum(pairs[:, 0], pairs[:, 1]) * n + np.maximum(pairs[:, 0], pairs[:, 1])
-    unique, inverse = np.unique(code, return_inverse=True)
-    share = np.zeros(len(unique))
-    a, b = unique // n, unique % n
-    signatures = np.stack([s.minhash for s in sketches])
-    counts = np.array([len(s.shingles) for s in sketches], dtype=np.float64)
-    for start in range(0, len(unique), _CHUNK):
-        i, j = a[start : start + _CHUNK], b[start : start + _CHUNK]
-        jaccard = (signatures[i] == signatures[j]).mean(axis=1)
-        shared = jaccard * (counts[i] + counts[j]) / (1 + jaccard)
-        share[start : start + _CHUNK] = shared / np.maximum(np.minimum(counts[i], counts[j]), 1)
-    return share[inverse] >= thresholds

@@ -17,16 +17,21 @@ from .models import Sketch
 _REPRESENTATIVES = 3
 
 
+def lsh_bands(config: ScanConfig) -> tuple[int, int]:
+    """The number of bands and rows per band of MinHash LSH for ``config``: datasketch's
+    ``MinHashLSH`` chooses them (minimising false positives and negatives at ``lsh_threshold``)."""
+    index = MinHashLSH(threshold=config.lsh_threshold, num_perm=config.num_perm)
+    return index.b, index.r
+
+
 def lsh_pairs(sketches: Sequence[Sketch], config: ScanConfig) -> set[tuple[int, int]]:
     """Index pairs ``(i, j)``, ``i < j``, whose signatures collide in a band of MinHash LSH.
 
-    datasketch's ``MinHashLSH`` chooses the bands (``b`` bands of ``r`` rows that minimise
-    false positives and negatives at ``lsh_threshold``); the bands of all signatures are
-    then grouped at once with numpy, which gives exactly the buckets that inserting each
-    signature into the index would, without a Python call per document and band.
+    The bands (``lsh_bands``) of all signatures are grouped at once with numpy, which gives
+    exactly the buckets that inserting each signature into datasketch's index would,
+    without a Python call per document and band. Documents without shingles take no part.
     """
-    index = MinHashLSH(threshold=config.lsh_threshold, num_perm=config.num_perm)
-    bands, rows = index.b, index.r
+    bands, rows = lsh_bands(config)
     present = [i for i, item in enumerate(sketches) if len(item.shingles)]
     if len(present) < 2:
         return set()
@@ -45,6 +50,13 @@ def lsh_pairs(sketches: Sequence[Sketch], config: ScanConfig) -> set[tuple[int, 
     return {(int(c // n), int(c % n)) for c in found}
 
 
+def band_keys(minhash: np.ndarray, bands: int, rows: int) -> list[bytes]:
+    """The LSH bucket key of one signature in each band: two signatures share a bucket of a
+    band exactly when ``lsh_pairs`` puts them in one."""
+    values = minhash.astype(np.uint64)
+    return [values[band * rows : (band + 1) * rows].tobytes() for band in range(bands)]
+
+
 def _bucket_pairs(bucket: np.ndarray, owners: np.ndarray, n: int) -> list[np.ndarray]:
     """Pair codes (``i * n + j``) of the owners that share a bucket number."""
     sizes = np.bincount(bucket)
@@ -54,10 +66,10 @@ def _bucket_pairs(bucket: np.ndarray, owners: np.ndarray, n: int) -> list[np.nda
     order = np.lexsort((owners[shared], bucket[shared]))
     members, buckets = owners[shared][order], bucket[shared][order]
     starts = np.flatnonzero(np.concatenate(([True], buckets[1:] != buckets[:-1])))
-    return _pairs_within(members, starts, sizes[buckets[starts]], n)
+    return pairs_within(members, starts, sizes[buckets[starts]], n)
 
 
-def _pairs_within(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray, n: int) -> list[np.ndarray]:
+def pairs_within(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray, n: int) -> list[np.ndarray]:
     """Pair codes (``i * n + j``, ``i < j``) of every two members of each group
     ``members[start:start + size]`` (members sorted within a group); groups of one size are
     paired in one step."""
@@ -73,35 +85,46 @@ def _pairs_within(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray, n:
 def passage_pairs(sketches: Sequence[Sketch], config: ScanConfig) -> set[tuple[int, int]]:
     """Index pairs that share at least ``passage_min_sampled`` sampled shingles (boilerplate excluded).
 
-    One shingle hash in ``passage_sample`` is kept (by value, so both documents keep the
-    same ones): a passage of reused text yields several shared samples wherever it sits.
+    One shingle hash in ``passage_sample`` is kept (``sampled_shingles``): a passage of
+    reused text yields several shared samples wherever it sits.
     """
-    hashes, owners = [], []
-    for index, item in enumerate(sketches):
-        kept = item.shingles[item.shingles % config.passage_sample == 0]
-        hashes.append(kept)
-        owners.append(np.full(len(kept), index, dtype=np.int64))
+    hashes = [sampled_shingles(item, config) for item in sketches]
     if not hashes:
         return set()
-    all_hashes = np.concatenate(hashes)
-    all_owners = np.concatenate(owners)
-    order = np.lexsort((all_owners, all_hashes))
-    all_hashes, all_owners = all_hashes[order], all_owners[order]
-    boundaries = np.flatnonzero(np.diff(all_hashes)) + 1
-    starts = np.concatenate(([0], boundaries))
-    ends = np.concatenate((boundaries, [len(all_hashes)]))
-    sizes = ends - starts
     n = len(sketches)
-    small = (sizes >= 2) & (sizes <= config.passage_max_df)
-    codes = _pairs_within(all_owners, starts[small], sizes[small], n)
-    for start, end in zip(starts[sizes > config.passage_max_df], ends[sizes > config.passage_max_df]):
-        group = all_owners[start:end]
+    owners = np.repeat(np.arange(n, dtype=np.int64), [len(h) for h in hashes])
+    codes = sample_pair_codes(np.concatenate(hashes), owners, n, config.passage_max_df)
+    unique, counts = np.unique(codes, return_counts=True)
+    chosen = unique[counts >= config.passage_min_sampled]
+    return {(int(c // n), int(c % n)) for c in chosen}
+
+
+def sampled_shingles(item: Sketch, config: ScanConfig) -> np.ndarray:
+    """The shingles of a sketch kept for the passage index: one hash in ``passage_sample``, by
+    value, so that two documents keep the same ones."""
+    return item.shingles[item.shingles % config.passage_sample == 0]
+
+
+def sample_pair_codes(hashes: np.ndarray, owners: np.ndarray, n: int, max_df: int) -> np.ndarray:
+    """One pair code (``i * n + j``, ``i < j``) per sampled shingle two documents share.
+
+    ``hashes`` and ``owners`` list every (sampled shingle, document number), in any order.
+    The holders of a shingle held by more than ``max_df`` documents are paired only with its
+    first ``_REPRESENTATIVES`` holders. A pair's code occurs once per shingle it shares, so the
+    codes of several sets of shingles can be counted together.
+    """
+    order = np.lexsort((owners, hashes))
+    hashes, owners = hashes[order], owners[order]
+    boundaries = np.flatnonzero(np.diff(hashes)) + 1
+    starts = np.concatenate(([0], boundaries))
+    ends = np.concatenate((boundaries, [len(hashes)]))
+    sizes = ends - starts
+    small = (sizes >= 2) & (sizes <= max_df)
+    codes = pairs_within(owners, starts[small], sizes[small], n)
+    for start, end in zip(starts[sizes > max_df], ends[sizes > max_df]):
+        group = owners[start:end]
         i = np.repeat(np.arange(_REPRESENTATIVES), len(group))
         j = np.tile(np.arange(len(group)), _REPRESENTATIVES)
         keep = i < j
         codes.append(group[i[keep]] * n + group[j[keep]])
-    if not codes:
-        return set()
-    unique, counts = np.unique(np.concatenate(codes), return_counts=True)
-    chosen = unique[counts >= config.passage_min_sampled]
-    return {(int(c // n), int(c % n)) for c in chosen}
+    return np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)

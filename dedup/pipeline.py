@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from sqlite_utils import Database
 
-from . import __version__, align, boilerplate, candidates, cluster, ingest, normalize, provenance, sketch, verify
+from . import __version__, align, batches, boilerplate, candidates, ingest, provenance, sketch
 from .config import ScanConfig
 from .db import read, write
 from .db.connection import scan_transaction
@@ -129,32 +129,13 @@ def detect(
     for (i, j), figures in zip(pairs, measured):
         if figures is None:
             continue
-        method = "+".join(name for name, hit in (("lsh", (i, j) in by_lsh), ("passage", (i, j) in by_passage)) if hit)
-        # In pair order: ``provenance.orient_links`` gives every link its direction after the election.
-        link = Link(
-            source_id=docs[i].id,
-            copy_id=docs[j].id,
-            jaccard=figures.jaccard,
-            containment=figures.containment,
-            source_containment=figures.a_containment,
-            copy_containment=figures.b_containment,
-            shared=figures.shared,
-            longest_run=figures.longest_run,
-            method=method,
-            relation=figures.relation(config),
+        link = batches.make_link(
+            docs[i].id, docs[j].id, figures, by_lsh=(i, j) in by_lsh, by_passage=(i, j) in by_passage, config=config
         )
         links.append(link)
         shared[(link.source_id, link.copy_id)] = figures.shared_shingles
-    groups = cluster.group(links, shared, min_overlap=config.cluster_min_overlap)
-    inside = cluster.links_within(groups, links)
-    inputs = provenance.decision_inputs(groups, inside, links, by_id)
-    elected = list(zip(groups, parallel_map(_decide_chunk, inputs, workers, min_items=PARALLEL_MIN_GROUPS)))
-    canonical = {members: decision.canonical_id for members, decision in elected}
-    clusters = cluster.build_clusters(groups, inside, by_id, previous or {}, canonical)
-    links = provenance.orient_links(links, elected, by_id)
-    by_members = dict(elected)
-    decisions = {c.id: by_members[frozenset(c.member_ids)] for c in clusters}
-    links.sort(key=lambda l: (l.source_id, l.copy_id))
+    decide_all = partial(parallel_map, _decide_chunk, workers=workers, min_items=PARALLEL_MIN_GROUPS)
+    clusters, decisions, links = batches.settle(links, shared, by_id, previous or {}, config, decide_all)
     return Detection(
         links=links, clusters=clusters, boilerplate_shingles=len(found), decisions=decisions, new_sketches=made,
         boilerplate_digest=digest,
@@ -330,12 +311,7 @@ def align_links(
 
 def _align_chunk(pairs: list[tuple[str, str]]) -> list[tuple[list[Passage], align.Coverage]]:
     texts = shared()
-    results = []
-    for source_id, copy_id in pairs:
-        source_text, copy_text = texts[source_id], texts[copy_id]
-        passages = align.align(source_text, copy_text)
-        results.append((passages, align.coverage(passages, len(source_text), len(copy_text))))
-    return results
+    return [batches.align_texts(texts[source_id], texts[copy_id]) for source_id, copy_id in pairs]
 
 
 # Below this many groups, starting worker processes costs more than deciding them here.
@@ -347,24 +323,18 @@ def _load_chunk(items: list[tuple[str, str | None]], *, root: Path, config: Scan
 
 
 def _decide_chunk(items: list) -> list:
-    return [provenance.decide(members, links, docs, compiled=compiled) for members, links, docs, compiled in items]
+    return batches.decide_items(items)
 
 
 def _sketch_chunk(items: list[tuple[str, str]], *, config: ScanConfig) -> list:
-    cache = normalize.TokenHashes()
-    template = sketch.minhash_template(config)
-    return [sketch.sketch(doc_id, normalize.tokenize(text, cache), config, template) for doc_id, text in items]
+    return batches.sketch_texts(items, config)
 
 
 def _verify_chunk(pairs: list[tuple[int, int]], *, config: ScanConfig) -> list:
     """The measures of each candidate pair that is a copy or a reuse, or that sentence
     matching could make a copy; None for the others."""
     sketches = shared()
-    found = []
-    for i, j in pairs:
-        figures = verify.measure(sketches[i], sketches[j], config)
-        found.append(figures if figures.relation(config) or figures.needs_sentences(config) else None)
-    return found
+    return batches.measure_pairs(((sketches[i], sketches[j]) for i, j in pairs), config)
 
 
 def _with_sentences(pairs, measured, texts, boilerplate_shingles, config: ScanConfig, workers: int) -> list:
@@ -374,18 +344,12 @@ def _with_sentences(pairs, measured, texts, boilerplate_shingles, config: ScanCo
     wanted = sorted({k for (i, j), m in zip(pairs, measured) if m is not None and m.needs_sentences(config) for k in (i, j)})
     chunk = partial(_sentences_chunk, boilerplate=boilerplate_shingles, config=config)
     split = dict(zip(wanted, parallel_map(chunk, wanted, workers, shared=texts)))
-    done = []
-    for (i, j), figures in zip(pairs, measured):
-        if figures is not None and figures.needs_sentences(config):
-            figures = figures.with_sentences(split[i], split[j], config)
-        done.append(figures if figures is not None and figures.relation(config) else None)
-    return done
+    return [batches.complete(figures, split.get(i), split.get(j), config) for (i, j), figures in zip(pairs, measured)]
 
 
 def _sentences_chunk(indices: list[int], *, boilerplate: np.ndarray, config: ScanConfig) -> list:
     texts = shared()
-    cache = normalize.TokenHashes()
-    return [sketch.sentences(texts[k], boilerplate, config, cache) for k in indices]
+    return batches.sentences_of((texts[k] for k in indices), boilerplate, config)
 
 
 def versions() -> dict[str, str]:

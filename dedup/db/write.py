@@ -62,7 +62,7 @@ def save_documents(
             db.execute("DELETE FROM documents WHERE root = ? AND path = ?", [root, path])
         _insert_many(
             db, "documents", (*DOCUMENT_COLUMNS, "first_scan_id", "scan_id"),
-            ((*_document_values(d), scan_id, scan_id) for d in new_documents), replace=True,
+            ((*document_row(d).values(), scan_id, scan_id) for d in new_documents), replace=True,
         )
         db.conn.executemany(
             "UPDATE documents SET scan_id = ? WHERE id = ?", [(scan_id, doc_id) for doc_id in kept_document_ids]
@@ -99,56 +99,81 @@ def save_results(
     """
     decisions = decisions or {}
     with db.atomic():
-        db["links"].insert_all(
-            (
-                {
-                    "source_id": l.source_id, "copy_id": l.copy_id, "jaccard": round(l.jaccard, 4),
-                    "containment": round(l.containment, 4), "source_containment": round(l.source_containment, 4),
-                    "copy_containment": round(l.copy_containment, 4), "shared_shingles": l.shared,
-                    "longest_run": l.longest_run, "method": l.method, "relation": str(l.relation), "scan_id": scan_id,
-                }
-                for l in links
-            ),
-            pk=("source_id", "copy_id"),
-        )
+        db["links"].insert_all(({**link_row(l), "scan_id": scan_id} for l in links), pk=("source_id", "copy_id"))
         clusters = list(clusters)
         cluster_rows, member_rows, evidence_rows = [], [], []
         for cluster in clusters:
-            copies = [cluster.similarity[m] for m in cluster.member_ids if m != cluster.canonical_id]
-            old = previous.get(cluster.id)
-            unchanged = old is not None and old["canonical_id"] == cluster.canonical_id and old["size"] == len(cluster.member_ids)
-            decision = decisions.get(cluster.id)
-            cluster_rows.append(
-                {
-                    "id": cluster.id, "canonical_id": cluster.canonical_id, "size": len(cluster.member_ids),
-                    "mean_similarity": round(sum(copies) / len(copies), 4), "min_similarity": min(copies),
-                    "max_similarity": max(copies), "created_scan_id": old["created_scan_id"] if old else scan_id,
-                    "updated_scan_id": old["updated_scan_id"] if unchanged else scan_id,
-                    "confidence": decision.confidence if decision else None,
-                    "alternatives": json.dumps(decision.alternatives()) if decision else None,
-                }
-            )
-            member_rows.extend(
-                {
-                    "cluster_id": cluster.id, "document_id": m,
-                    "role": "canonical" if m == cluster.canonical_id else "copy",
-                    "similarity": cluster.similarity[m], "containment": cluster.containment[m],
-                    **_provenance_row(decision, m),
-                }
-                for m in cluster.member_ids
-            )
-            if decision:
-                evidence_rows.extend(
-                    {"cluster_id": cluster.id, "document_id": e.document_id, "signal": e.signal,
-                     "weight": e.weight, "detail": e.detail}
-                    for e in decision.evidence
-                )
+            found = cluster_table_rows(cluster, decisions.get(cluster.id), previous.get(cluster.id), scan_id)
+            cluster_rows.append(found[0])
+            member_rows.extend(found[1])
+            evidence_rows.extend(found[2])
         # One insert per table: sqlite-utils inspects the table on every call.
         db["clusters"].insert_all(cluster_rows, pk="id")
         db["cluster_members"].insert_all(member_rows, pk=("cluster_id", "document_id"))
         db["evidence"].insert_all(evidence_rows, pk="id")
-        _record_changes(db, scan_id, previous, clusters, decisions)
+        db["cluster_changes"].insert_all(change_rows(scan_id, previous, clusters, decisions), pk="id")
         db["scans"].update(scan_id, summary.as_dict())
+
+
+def link_row(link: Link) -> dict:
+    """A link's ``links`` row, without its scan and coverage figures."""
+    return {
+        "source_id": link.source_id, "copy_id": link.copy_id, "jaccard": round(link.jaccard, 4),
+        "containment": round(link.containment, 4), "source_containment": round(link.source_containment, 4),
+        "copy_containment": round(link.copy_containment, 4), "shared_shingles": link.shared,
+        "longest_run": link.longest_run, "method": link.method, "relation": str(link.relation),
+    }
+
+
+def cluster_table_rows(
+    cluster: Cluster, decision: Decision | None, old: dict | None, scan_id: int | None
+) -> tuple[dict, list[dict], list[dict]]:
+    """A cluster's ``clusters`` row, its ``cluster_members`` rows and its ``evidence`` rows
+    (without ids). ``old`` is the cluster's row before this scan, if it had one."""
+    copies = [cluster.similarity[m] for m in cluster.member_ids if m != cluster.canonical_id]
+    unchanged = old is not None and old["canonical_id"] == cluster.canonical_id and old["size"] == len(cluster.member_ids)
+    row = {
+        "id": cluster.id, "canonical_id": cluster.canonical_id, "size": len(cluster.member_ids),
+        "mean_similarity": round(sum(copies) / len(copies), 4), "min_similarity": min(copies),
+        "max_similarity": max(copies), "created_scan_id": old["created_scan_id"] if old else scan_id,
+        "updated_scan_id": old["updated_scan_id"] if unchanged else scan_id,
+        "confidence": decision.confidence if decision else None,
+        "alternatives": json.dumps(decision.alternatives()) if decision else None,
+    }
+    members = [
+        {
+            "cluster_id": cluster.id, "document_id": m, "role": "canonical" if m == cluster.canonical_id else "copy",
+            "similarity": cluster.similarity[m], "containment": cluster.containment[m], **_provenance_row(decision, m),
+        }
+        for m in cluster.member_ids
+    ]
+    evidence = [
+        {"cluster_id": cluster.id, "document_id": e.document_id, "signal": e.signal, "weight": e.weight, "detail": e.detail}
+        for e in (decision.evidence if decision else ())
+    ]
+    return row, members, evidence
+
+
+#: The columns of a ``passages`` row, in ``passage_values`` order.
+PASSAGE_COLUMNS = (
+    "source_id", "copy_id", "position", "kind", "source_start", "source_end", "copy_start", "copy_end", "similarity", "diff",
+)
+
+
+def passage_values(link: Link, passages: Sequence[Passage]) -> list[tuple]:
+    """The ``passages`` rows of a link's alignment, as tuples of ``PASSAGE_COLUMNS``."""
+    return [
+        (
+            link.source_id, link.copy_id, position, p.kind, p.source_start, p.source_end, p.copy_start, p.copy_end,
+            p.similarity, encode_diff(p.diff),
+        )
+        for position, p in enumerate(passages)
+    ]
+
+
+def document_row(doc: Document) -> dict:
+    """A document's ``documents`` row, without its scans."""
+    return {column: getattr(doc, column) for column in DOCUMENT_COLUMNS}
 
 
 def save_passages(db: Database, alignments: Iterable[tuple[Link, Sequence[Passage], object]]) -> None:
@@ -161,19 +186,7 @@ def save_passages(db: Database, alignments: Iterable[tuple[Link, Sequence[Passag
     """
     alignments = list(alignments)
     with db.atomic():
-        _insert_many(
-            db, "passages",
-            ("source_id", "copy_id", "position", "kind", "source_start", "source_end", "copy_start", "copy_end", "similarity", "diff"),
-            (
-                (
-                    link.source_id, link.copy_id, position, p.kind, p.source_start, p.source_end, p.copy_start,
-                    p.copy_end, p.similarity,
-                    encode_diff(p.diff),
-                )
-                for link, passages, _ in alignments
-                for position, p in enumerate(passages)
-            ),
-        )
+        _insert_many(db, "passages", PASSAGE_COLUMNS, (row for link, passages, _ in alignments for row in passage_values(link, passages)))
         db.conn.executemany(
             "UPDATE links SET copy_coverage = ?, source_coverage = ? WHERE source_id = ? AND copy_id = ?",
             [(c.copy_coverage, c.source_coverage, link.source_id, link.copy_id) for link, _, c in alignments],
@@ -198,8 +211,8 @@ def _provenance_row(decision: Decision | None, doc_id: str) -> dict:
     }
 
 
-def _record_changes(db: Database, scan_id: int, previous: dict, clusters: list[Cluster], decisions: Mapping) -> None:
-    """``cluster_changes`` rows: clusters created, re-elected (new canonical) or gone."""
+def change_rows(scan_id: int | None, previous: Mapping[int, dict], clusters: Sequence[Cluster], decisions: Mapping) -> list[dict]:
+    """``cluster_changes`` rows (without ids): clusters created, re-elected (new canonical) or gone."""
     rows = []
     for cluster in clusters:
         old = previous.get(cluster.id)
@@ -218,11 +231,7 @@ def _record_changes(db: Database, scan_id: int, previous: dict, clusters: list[C
         if cluster_id not in kept:
             rows.append({"scan_id": scan_id, "cluster_id": cluster_id, "change": "removed", "old_canonical_id": old["canonical_id"],
                          "new_canonical_id": None, "detail": "no longer a cluster"})
-    db["cluster_changes"].insert_all(rows, pk="id")
-
-
-def _document_values(doc: Document) -> tuple:
-    return tuple(getattr(doc, column) for column in DOCUMENT_COLUMNS)
+    return rows
 
 
 def _insert_many(db: Database, table: str, columns: tuple[str, ...], rows, *, replace: bool = False) -> None:

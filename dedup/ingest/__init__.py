@@ -118,6 +118,13 @@ def walk(root: Path) -> tuple[list[str], list[InputProblem], int]:
     return sorted(found), problems, skipped
 
 
+def is_article_file(path: str) -> bool:
+    """Whether the walk would read the file at the ``/``-separated relative ``path``: no
+    part of it hidden (a leading dot) and a suffix a reader reads."""
+    parts = path.split("/")
+    return not any(part.startswith(".") for part in parts) and Path(parts[-1]).suffix.lower() in _READER_OF
+
+
 def load(
     root: Path, path: str, config: ScanConfig, known_sha256: str | None = None
 ) -> tuple[SourceFile | InputProblem, list[Document] | None, list[InputProblem]]:
@@ -133,6 +140,15 @@ def load(
         data = full.read_bytes()
     except OSError as exc:
         return InputProblem(path, f"unreadable: {exc.strerror or exc}"), [], []
+    return load_bytes(path, data, config, known_sha256)
+
+
+def load_bytes(
+    path: str, data: bytes, config: ScanConfig, known_sha256: str | None = None
+) -> tuple[SourceFile | InputProblem, list[Document] | None, list[InputProblem]]:
+    """``load`` of a file already read: ``data`` are the bytes of the file at ``path``."""
+    if len(data) > config.max_file_bytes:
+        return InputProblem(path, f"file too large: {len(data)} bytes (limit {config.max_file_bytes})"), [], []
     found = SourceFile(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
     if found.sha256 == known_sha256:
         return found, None, []

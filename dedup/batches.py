@@ -1,0 +1,111 @@
+"""The per-item work of detection, as plain functions over lists of items.
+
+The local engine runs them in its worker pool (``pipeline``), the Spark engine in its tasks
+(``dedup.spark``): both engines compute every sketch, measure, link, decision and alignment
+with these same functions, so they find the same things.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from . import align, cluster, normalize, provenance, sketch, verify
+from .config import ScanConfig
+from .models import Cluster, Document, Link, Passage, Sentences, Sketch
+
+Decider = Callable[[list], list]
+
+
+def sketch_texts(items: Iterable[tuple[str, str]], config: ScanConfig) -> list[Sketch]:
+    """The sketch of each ``(document id, text)``."""
+    cache = normalize.TokenHashes()
+    template = sketch.minhash_template(config)
+    return [sketch.sketch(doc_id, normalize.tokenize(text, cache), config, template) for doc_id, text in items]
+
+
+def measure_pairs(pairs: Iterable[tuple[Sketch, Sketch]], config: ScanConfig) -> list[verify.Measures | None]:
+    """The measures of each pair of (boilerplate-free) sketches that is a copy or a reuse, or
+    that sentence matching could make a copy; None for the others."""
+    found = []
+    for a, b in pairs:
+        figures = verify.measure(a, b, config)
+        found.append(figures if figures.relation(config) or figures.needs_sentences(config) else None)
+    return found
+
+
+def sentences_of(texts: Iterable[str], boilerplate: np.ndarray, config: ScanConfig) -> list[Sentences]:
+    """Each text split into sentences for sentence matching (``sketch.sentences``)."""
+    cache = normalize.TokenHashes()
+    return [sketch.sentences(text, boilerplate, config, cache) for text in texts]
+
+
+def complete(
+    figures: verify.Measures | None, a: Sentences | None, b: Sentences | None, config: ScanConfig
+) -> verify.Measures | None:
+    """A pair's measures completed by sentence matching where it can decide
+    (``Measures.needs_sentences``: then ``a`` and ``b`` are the two documents' sentences);
+    None when the pair is then neither copy nor reuse."""
+    if figures is not None and figures.needs_sentences(config):
+        figures = figures.with_sentences(a, b, config)
+    return figures if figures is not None and figures.relation(config) else None
+
+
+def make_link(
+    first_id: str, second_id: str, figures: verify.Measures, *, by_lsh: bool, by_passage: bool, config: ScanConfig
+) -> Link:
+    """The link of a verified pair, in pair order (``provenance.orient_links`` gives it its direction)."""
+    method = "+".join(name for name, hit in (("lsh", by_lsh), ("passage", by_passage)) if hit)
+    return Link(
+        source_id=first_id,
+        copy_id=second_id,
+        jaccard=figures.jaccard,
+        containment=figures.containment,
+        source_containment=figures.a_containment,
+        copy_containment=figures.b_containment,
+        shared=figures.shared,
+        longest_run=figures.longest_run,
+        method=method,
+        relation=figures.relation(config),
+    )
+
+
+def align_texts(source_text: str, copy_text: str) -> tuple[list[Passage], align.Coverage]:
+    """The passage alignment of a source and a copy, with its coverage figures."""
+    passages = align.align(source_text, copy_text)
+    return passages, align.coverage(passages, len(source_text), len(copy_text))
+
+
+def decide_items(items: Iterable) -> list[provenance.Decision]:
+    """The provenance decision of each item of ``provenance.decision_inputs``."""
+    return [provenance.decide(members, links, docs, compiled=compiled) for members, links, docs, compiled in items]
+
+
+def settle(
+    links: Sequence[Link],
+    shared: Mapping[tuple[str, str], np.ndarray],
+    docs: Mapping[str, Document],
+    previous: Mapping[int, frozenset[str]],
+    config: ScanConfig,
+    decide_all: Decider = decide_items,
+) -> tuple[list[Cluster], dict[int, provenance.Decision], list[Link]]:
+    """From verified links to clusters: group the copies (``cluster.group``), elect each
+    group's canonical, build the clusters and turn every link from source to copy.
+
+    Returns the clusters (by id), each cluster's decision by id, and the oriented links
+    sorted by (source, copy). ``shared`` maps each link's pair to its shared shingles;
+    ``decide_all`` decides a list of ``provenance.decision_inputs`` items (in parallel, say).
+    Every step only follows links, so a set of documents no link joins to the others can be
+    settled on its own: the Spark engine settles each connected component apart.
+    """
+    groups = cluster.group(links, shared, min_overlap=config.cluster_min_overlap)
+    inside = cluster.links_within(groups, links)
+    elected = list(zip(groups, decide_all(provenance.decision_inputs(groups, inside, links, docs))))
+    canonical = {members: decision.canonical_id for members, decision in elected}
+    clusters = cluster.build_clusters(groups, inside, docs, previous, canonical)
+    oriented = provenance.orient_links(links, elected, docs)
+    by_members = dict(elected)
+    decisions = {c.id: by_members[frozenset(c.member_ids)] for c in clusters}
+    oriented.sort(key=lambda l: (l.source_id, l.copy_id))
+    return clusters, decisions, oriented
