@@ -6,7 +6,6 @@ code 1, for every command (``DedupGroup``); typer reports bad usage with exit co
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from pathlib import Path
@@ -18,6 +17,8 @@ from typer.core import TyperGroup
 from .errors import DedupError
 from .eval.commands import bench_app, eval_app
 from .ingest import SUPPORTED_SUFFIXES
+from .options import ColumnOption, DbOption, JsonOption, MaxFileBytesOption, parse_columns, plural, print_json
+from .spark.commands import spark_app
 from .models import coverage_text
 
 #: How many input problems ``dedup scan`` lists; the rest are in the ``errors`` table.
@@ -46,19 +47,8 @@ app = typer.Typer(
 )
 app.add_typer(eval_app, name="eval")
 app.add_typer(bench_app, name="bench")
+app.add_typer(spark_app, name="spark")
 
-DbOption = Annotated[Path, typer.Option("--db", help="SQLite database file.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
-
-
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """``n`` and ``word``, in the plural unless ``n`` is 1: ``1 link``, ``3 links``
-    (``many`` for a plural that is not ``word + "s"``: ``plural(2, "copy", "copies")``)."""
-    return f"{n} {word if n == 1 else many or word + 's'}"
-
-
-def _print_json(data: object) -> None:
-    typer.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
 
 
 def _progress_bar(enabled: bool):
@@ -81,11 +71,6 @@ def _progress_bar(enabled: bool):
     return progress, update
 
 
-def _parse_columns(column: list[str] | None) -> tuple[tuple[str, ...], ...] | None:
-    """``--column FIELD=COLUMN`` values as (field, column) pairs (``ScanConfig`` checks them)."""
-    return tuple(tuple(part.strip() for part in c.split("=", 1)) for c in column) if column else None
-
-
 @app.command("scan")
 def scan_command(
     folder: Annotated[
@@ -94,22 +79,13 @@ def scan_command(
     ],
     db: DbOption = Path("dedup.db"),
     as_json: JsonOption = False,
-    max_file_bytes: Annotated[int, typer.Option(help="Files larger than this are recorded as errors.")] = 20_000_000,
+    max_file_bytes: MaxFileBytesOption = 20_000_000,
     workers: Annotated[int, typer.Option(help="Worker processes (0: one per core). Results do not depend on it.")] = 0,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     prune: Annotated[
         bool, typer.Option("--prune", help="Remove from the database the files of FOLDER that are gone (kept otherwise).")
     ] = False,
-    column: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--column",
-            metavar="FIELD=COLUMN",
-            help="CSV/TSV/Parquet: read FIELD (text, title, url, published_at, site, author, id, canonical_url, "
-            "modified_at, based_on) from COLUMN, e.g. --column text=article_body. Repeatable; a FIELD given "
-            "twice takes the first COLUMN a file has.",
-        ),
-    ] = None,
+    column: ColumnOption = None,
 ) -> None:
     """Scan FOLDER for syndicated copies and store documents, links and clusters in the database.
 
@@ -118,7 +94,7 @@ def scan_command(
     from .config import ScanConfig
     from .pipeline import scan
 
-    config = ScanConfig(max_file_bytes=max_file_bytes, workers=workers, columns=_parse_columns(column))
+    config = ScanConfig(max_file_bytes=max_file_bytes, workers=workers, columns=parse_columns(column))
     progress, update = _progress_bar(not quiet and sys.stderr.isatty())
     if progress is None:
         result = scan(folder, db, config, prune=prune)
@@ -128,7 +104,7 @@ def scan_command(
     if as_json:
         summary = {"scan_id": result.scan_id, "db": str(db), **result.summary.as_dict()}
         summary["errors"] = [{"path": p.path, "reason": p.reason} for p in result.problems]
-        _print_json(summary)
+        print_json(summary)
         return
     s = result.summary
     typer.echo(
@@ -144,6 +120,20 @@ def scan_command(
     if len(result.problems) > PROBLEMS_SHOWN:
         typer.echo(f"  … and {len(result.problems) - PROBLEMS_SHOWN} more in the errors table", err=True)
     typer.echo(f"Database: {db}")
+
+
+@app.command("import")
+def import_command(
+    output: Annotated[Path, typer.Argument(metavar="OUTPUT", help="The tables `dedup spark scan` wrote.")],
+    db: DbOption = Path("dedup.db"),
+) -> None:
+    """Load the result tables of `dedup spark scan` into a new database, as one scan."""
+    from .spark import import_output
+
+    if db.exists() and db.stat().st_size:
+        raise DedupError(f"{db} exists: dedup import writes a new database (remove it or choose another --db)")
+    scan_id = import_output(output, db)
+    typer.echo(f"Imported {output} into {db} (scan {scan_id}).")
 
 
 @app.command("migrate")
@@ -165,7 +155,7 @@ def clusters_command(db: DbOption = Path("dedup.db"), as_json: JsonOption = Fals
 
     rows = api.list_clusters(db)
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     if not rows:
         typer.echo("No clusters.")
@@ -216,7 +206,7 @@ def show_command(
 
     detail = api.cluster_detail(db, cluster_id)
     if as_json:
-        _print_json(detail)
+        print_json(detail)
         return
     sure = f", confidence {detail['confidence']:.2f}" if detail.get("confidence") is not None else ""
     typer.echo(
@@ -307,7 +297,7 @@ def check_command(
 
     results = check(files, db, ScanConfig(workers=workers), add=add, stdin_format=stdin_format)
     if as_json:
-        _print_json([r.as_dict() for r in results])
+        print_json([r.as_dict() for r in results])
     else:
         for result in results:
             typer.echo("\n".join(_check_lines(result)))

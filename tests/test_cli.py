@@ -11,7 +11,8 @@ from conftest import article_body, seed_path
 from sqlite_utils import Database
 from typer.testing import CliRunner
 
-from dedup.cli import app, plural
+from dedup.cli import app
+from dedup.options import plural
 from dedup.db import MIGRATIONS
 
 runner = CliRunner()

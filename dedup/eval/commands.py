@@ -147,7 +147,7 @@ def bench_scan_command(
 ) -> None:
     """Generate a corpus from SOURCE and print docs/second of `dedup scan` next to a plain datasketch loop."""
     # Imported here: dedup.cli imports this module to register the commands.
-    from ..cli import plural
+    from ..options import plural
     from .bench import benchmark_scan
 
     result = benchmark_scan(source, docs=docs, workdir=workdir, reuse=reuse)
@@ -174,7 +174,7 @@ def bench_incremental_command(
     workdir: Annotated[Path | None, typer.Option(help="Where to write the corpus and databases (default: a temporary folder).")] = None,
 ) -> None:
     """Time a rescan that adds SHARE of new files next to a scan of everything from scratch."""
-    from ..cli import plural
+    from ..options import plural
     from .bench_incremental import benchmark_incremental
 
     result = benchmark_incremental(source, docs=docs, share=share, workdir=workdir)

@@ -39,6 +39,8 @@ def scan(source: str, output: str, config: ScanConfig | None = None, *, master: 
     from .engine import run
 
     config = config or ScanConfig()
+    if "://" not in source and not Path(source).is_dir():  # said before Spark starts
+        raise InputError(f"not a folder: {source}" if Path(source).exists() else f"folder not found: {source}")
     spark = session(master)
     try:
         count = partitions or max(2, 2 * spark.sparkContext.defaultParallelism)
@@ -66,12 +68,14 @@ def session(master: str | None = None):
     # Under spark-submit (which starts the JVM and says where) the master is its --master.
     if master or not os.environ.get("PYSPARK_GATEWAY_PORT"):
         builder = builder.master(master or "local[*]")
-    return (
+    spark = (
         builder.config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .getOrCreate()
     )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
 
 
 def check_java() -> str:

@@ -15,9 +15,10 @@ Stage by stage, with what is shuffled:
    ``passage_max_df`` documents with three representatives only.
 5. **verify**: each candidate pair is joined with its two sketches (two shuffles) and, where
    sentence matching decides, with its two documents' sentences.
-6. **settle**: connected components of the links (label propagation, one job per round);
-   each component's documents and links meet in one task, which groups, elects and orients
-   them as the local engine does. The largest component bounds one task's memory.
+6. **settle**: the driver finds the connected components of the links (scipy, from two
+   integers per link); each component's documents and links meet in one task, which groups,
+   elects and orients them as the local engine does. The largest component bounds one
+   task's memory.
 7. **align**: each link is joined with its two texts; then each cluster's links meet its
    decision to measure the copies' relations.
 """
@@ -75,17 +76,18 @@ def run(spark, source: str, output: str, config: ScanConfig, partitions: int) ->
     stripped = sketches.mapValues(lambda item: strip(item, kept.value)).cache()
 
     pairs = _candidates(stripped, n, config, partitions)
-    links = _verify(pairs, stripped, indexed, kept, n, config).cache()
-    components = _components(links.flatMap(lambda ls: [(ls[0].source_id, ls[0].copy_id)]), partitions)
-    settled = _settle(links, components, by_id, config).cache()
+    links = _verify(pairs, stripped, indexed, kept, n, config, partitions).cache()
+    edges = np.array(links.map(lambda x: (x[0], x[1])).collect(), dtype=np.int64).reshape(-1, 2)
+    component = sc.broadcast(_components(edges, n))
+    settled = _settle(links, component, indexed, config, partitions).cache()
     clusters = (
         settled.flatMap(lambda result: result[0]).sortBy(lambda c: c[0], numPartitions=partitions).zipWithIndex()
         .map(lambda x: (x[1] + 1, (replace(x[0][1], id=x[1] + 1), x[0][2])))
         .cache()
     )
     oriented = settled.flatMap(lambda result: result[1])
-    aligned = _align(oriented, by_id).cache()
-    decided = _relations(clusters, aligned).cache()
+    aligned = _align(oriented, by_id, partitions).cache()
+    decided = _relations(clusters, aligned, partitions).cache()
 
     digest = boilerplate_digest(found)
     n_links = aligned.count()
@@ -110,9 +112,8 @@ def run(spark, source: str, output: str, config: ScanConfig, partitions: int) ->
 def _read(spark, source: str, config: ScanConfig, partitions: int):
     """The root's key, an RDD of loaded files, the walk's problems, skipped files, files listed."""
     sc = spark.sparkContext
-    local = "://" not in source or source.startswith("file://")
-    if local:
-        folder = Path(source.removeprefix("file://"))
+    if "://" not in source:  # a local folder: walked as ``dedup scan`` walks it
+        folder = Path(source)
         if not folder.is_dir():
             raise InputError(f"folder not found: {folder}" if not folder.exists() else f"not a folder: {folder}")
         root = folder.resolve().as_posix()
@@ -120,17 +121,20 @@ def _read(spark, source: str, config: ScanConfig, partitions: int):
         numbered = sc.parallelize(list(enumerate(paths)), max(1, min(partitions, len(paths) or 1)))
         return root, numbered.mapPartitions(lambda items: tasks.load_files(items, root, config)), problems, skipped, len(paths)
     root = source.rstrip("/")
-    files = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(root).select("path")
-    listed = sorted(row.path for row in files.collect())
-    prefix = root + "/"
-    relative = [p[len(prefix):] if p.startswith(prefix) else p for p in listed]
-    paths = sorted(p for p in relative if ingest.is_article_file(p))
+    # Spark lists files with qualified paths (file:/x for file:///x): strip that prefix.
+    prefix = _qualified(root) + "/"
+    reader = spark.read.format("binaryFile").option("recursiveFileLookup", "true")
+    relative = sorted(_qualified(row.path).removeprefix(prefix) for row in reader.load(root).select("path").collect())
+    paths = [p for p in relative if ingest.is_article_file(p)]
     number = {p: i for i, p in enumerate(paths)}
-    content = spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(root).rdd
-    items = content.map(lambda row: (row.path[len(prefix):] if row.path.startswith(prefix) else row.path, row.content))
+    items = reader.load(root).rdd.map(lambda row: (_qualified(row.path).removeprefix(prefix), row.content))
     items = items.filter(lambda item: item[0] in number).map(lambda item: (number[item[0]], item[0], item[1]))
     loaded = items.mapPartitions(lambda batch: tasks.parse_files(batch, root, config))
     return root, loaded, [], len(relative) - len(paths), len(paths)
+
+
+def _qualified(path: str) -> str:
+    return "file:/" + path.removeprefix("file:").lstrip("/") if path.startswith("file:") else path
 
 
 def _boilerplate(sc, sketches, site_codes: np.ndarray, counts: np.ndarray, config: ScanConfig, partitions: int) -> np.ndarray:
@@ -145,12 +149,12 @@ def _boilerplate(sc, sketches, site_codes: np.ndarray, counts: np.ndarray, confi
     wanted = grouped.flatMap(lambda kv: [(int(c), kv[0]) for c in np.unique(kv[1][2][kv[1][2] >= 0])])
     n = len(counts)
     signatures = sketches.mapValues(lambda item: item.minhash)
-    codes = wanted.keys().distinct()
-    with_first = codes.map(lambda c: (c // n, c)).join(signatures).map(lambda kv: (kv[1][0] % n, (kv[1][0], kv[1][1])))
-    with_both = with_first.join(signatures).map(lambda kv: (kv[1][0][0], kv[1][0][1], kv[1][1]))
+    codes = wanted.keys().distinct(partitions)
+    with_first = codes.map(lambda c: (c // n, c)).join(signatures, partitions).map(lambda kv: (kv[1][0] % n, (kv[1][0], kv[1][1])))
+    with_both = with_first.join(signatures, partitions).map(lambda kv: (kv[1][0][0], kv[1][0][1], kv[1][1]))
     related = with_both.mapPartitions(lambda items: tasks.related_codes(items, sites.value, sizes.value, config))
-    by_part = related.map(lambda c: (c, None)).join(wanted).map(lambda kv: (kv[1][1], kv[0])).groupByKey()
-    parts = grouped.leftOuterJoin(by_part).map(lambda kv: tasks.furniture(kv[1][0], kv[1][1] or [])).collect()
+    by_part = related.map(lambda c: (c, None)).join(wanted, partitions).map(lambda kv: (kv[1][1], kv[0])).groupByKey(partitions)
+    parts = grouped.leftOuterJoin(by_part, partitions).map(lambda kv: tasks.furniture(kv[1][0], kv[1][1] or [])).collect()
     grouped.unpersist()
     return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.uint32)
 
@@ -162,67 +166,66 @@ def _candidates(stripped, n: int, config: ScanConfig, partitions: int):
         lambda kv: [((band, key), kv[0]) for band, key in enumerate(candidates.band_keys(kv[1].minhash, bands, rows))]
         if len(kv[1].shingles) else []
     )
-    by_lsh = keyed.groupByKey(partitions).flatMap(lambda kv: tasks.bucket_codes(kv[1], n)).distinct().map(lambda c: (c, tasks.BY_LSH))
+    by_lsh = keyed.groupByKey(partitions).flatMap(lambda kv: tasks.bucket_codes(kv[1], n)).distinct(partitions).map(lambda c: (c, tasks.BY_LSH))
     sampled = stripped.mapPartitions(lambda items: tasks.postings(items, partitions, sampled=config)).groupByKey(partitions)
-    shares = sampled.flatMap(lambda kv: tasks.sample_counts(kv[1], n, config.passage_max_df)).reduceByKey(add)
+    shares = sampled.flatMap(lambda kv: tasks.sample_counts(kv[1], n, config.passage_max_df)).reduceByKey(add, partitions)
     by_passage = shares.filter(lambda kv: kv[1] >= config.passage_min_sampled).map(lambda kv: (kv[0], tasks.BY_PASSAGE))
-    return by_lsh.union(by_passage).reduceByKey(or_)
+    return by_lsh.union(by_passage).reduceByKey(or_, partitions)
 
 
-def _verify(pairs, stripped, indexed, kept, n: int, config: ScanConfig):
+def _verify(pairs, stripped, indexed, kept, n: int, config: ScanConfig, partitions: int):
     """The verified links with their shared shingles (as ``pipeline.detect`` finds them)."""
-    first = pairs.map(lambda kv: (kv[0] // n, (kv[0] % n, kv[1]))).join(stripped)
-    both = first.map(lambda kv: (kv[1][0][0], (kv[0], kv[1][0][1], kv[1][1]))).join(stripped)
+    first = pairs.map(lambda kv: (kv[0] // n, (kv[0] % n, kv[1]))).join(stripped, partitions)
+    both = first.map(lambda kv: (kv[1][0][0], (kv[0], kv[1][0][1], kv[1][1]))).join(stripped, partitions)
     records = both.map(lambda kv: (kv[1][0][0], kv[0], kv[1][0][1], kv[1][0][2], kv[1][1]))
     measured = records.mapPartitions(lambda items: tasks.measure(items, config)).cache()
     needs = measured.filter(lambda r: r[5].needs_sentences(config))
-    wanted = needs.flatMap(lambda r: [(r[0], None), (r[1], None)]).distinct()
-    split = wanted.join(indexed).map(lambda kv: (kv[0], kv[1][1])).mapPartitions(
+    wanted = needs.flatMap(lambda r: [(r[0], None), (r[1], None)]).distinct(partitions)
+    split = wanted.join(indexed, partitions).map(lambda kv: (kv[0], kv[1][1])).mapPartitions(
         lambda items: tasks.sentences(items, kept.value, config)
     )
-    with_first = needs.map(lambda r: (r[0], r)).join(split).map(lambda kv: (kv[1][0][1], kv[1]))
-    matched = with_first.join(split).map(lambda kv: tasks.link(kv[1][0][0], kv[1][0][1], kv[1][1], config))
+    with_first = needs.map(lambda r: (r[0], r)).join(split, partitions).map(lambda kv: (kv[1][0][1], kv[1]))
+    matched = with_first.join(split, partitions).map(lambda kv: tasks.link(kv[1][0][0], kv[1][0][1], kv[1][1], config))
     plain = measured.filter(lambda r: not r[5].needs_sentences(config)).map(lambda r: tasks.link(r, None, None, config))
-    return matched.union(plain).filter(lambda found: found is not None)
+    return matched.union(plain).filter(lambda found: found is not None).coalesce(partitions)
 
 
-def _components(edges, partitions: int):
-    """``(document id, component)`` of every linked document: the smallest id it is connected
-    to, found by label propagation (each round gives every document the smallest label of its
-    neighbours; the rounds end when no label changes)."""
-    both = edges.flatMap(lambda e: [e, (e[1], e[0])]).distinct(partitions).cache()
-    labels = both.map(lambda e: (e[0], min(e))).reduceByKey(min).cache()
-    while True:
-        offered = both.join(labels).map(lambda kv: (kv[1][0], kv[1][1]))
-        updated = labels.union(offered).reduceByKey(min, partitions).cache()
-        changed = updated.join(labels).filter(lambda kv: kv[1][0] != kv[1][1]).count()
-        labels.unpersist()
-        updated.localCheckpoint()  # cut the lineage that grows with every round
-        labels = updated
-        if not changed:
-            return labels
+def _components(edges: np.ndarray, n: int) -> np.ndarray:
+    """The connected component of every document (-1 for a document without links), from the
+    links' ``(first index, second index)`` pairs: two integers per link on the driver,
+    where scipy finds the components."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    found = np.full(n, -1, dtype=np.int64)
+    if len(edges):
+        graph = coo_matrix((np.ones(len(edges), dtype=np.int8), (edges[:, 0], edges[:, 1])), shape=(n, n))
+        _, labels = connected_components(graph, directed=False)
+        linked = np.unique(edges)
+        found[linked] = labels[linked]
+    return found
 
 
-def _settle(links, components, by_id, config: ScanConfig):
+def _settle(links, component, indexed, config: ScanConfig, partitions: int):
     """Each component's clusters (with first rank keys and decisions) and oriented links."""
-    keyed_links = links.map(lambda ls: (ls[0].source_id, ls)).join(components).map(lambda kv: (kv[1][1], kv[1][0]))
-    keyed_docs = components.join(by_id).map(lambda kv: (kv[1][0], kv[1][1]))
-    return keyed_docs.cogroup(keyed_links).map(lambda kv: tasks.settle(kv[1][0], kv[1][1], config))
+    keyed_links = links.map(lambda x: (int(component.value[x[0]]), (x[2], x[3])))
+    keyed_docs = indexed.filter(lambda kv: component.value[kv[0]] >= 0).map(lambda kv: (int(component.value[kv[0]]), kv[1]))
+    return keyed_docs.cogroup(keyed_links, partitions).map(lambda kv: tasks.settle(kv[1][0], kv[1][1], config))
 
 
-def _align(oriented, by_id):
+def _align(oriented, by_id, partitions: int):
     """``(link, passages, coverage)`` of every oriented link."""
-    with_source = oriented.map(lambda l: (l.source_id, l)).join(by_id).map(lambda kv: (kv[1][0].copy_id, (kv[1][0], kv[1][1].text)))
-    with_both = with_source.join(by_id).map(lambda kv: (kv[1][0][0], kv[1][0][1], kv[1][1].text))
+    with_source = oriented.map(lambda l: (l.source_id, l)).join(by_id, partitions).map(lambda kv: (kv[1][0].copy_id, (kv[1][0], kv[1][1].text)))
+    with_both = with_source.join(by_id, partitions).map(lambda kv: (kv[1][0][0], kv[1][0][1], kv[1][1].text))
     return with_both.map(lambda x: (x[0], *align_texts(x[1], x[2])))
 
 
-def _relations(clusters, aligned):
+def _relations(clusters, aligned, partitions: int):
     """Each cluster with its decision, the copies' relations measured on the passages of their links."""
     member_of = clusters.flatMap(lambda kv: [(m, kv[0]) for m in kv[1][0].member_ids])
-    by_source = aligned.map(lambda a: (a[0].source_id, a)).join(member_of).map(lambda kv: (kv[1][0][0].copy_id, kv[1]))
-    inside = by_source.join(member_of).filter(lambda kv: kv[1][0][1] == kv[1][1]).map(lambda kv: (kv[1][1], kv[1][0][0]))
-    return clusters.cogroup(inside).map(lambda kv: _with_passages(kv[0], list(kv[1][0])[0], list(kv[1][1])))
+    by_source = aligned.map(lambda a: (a[0].source_id, a)).join(member_of, partitions).map(lambda kv: (kv[1][0][0].copy_id, kv[1]))
+    inside = by_source.join(member_of, partitions).filter(lambda kv: kv[1][0][1] == kv[1][1]).map(lambda kv: (kv[1][1], kv[1][0][0]))
+    return clusters.cogroup(inside, partitions).map(lambda kv: _with_passages(kv[0], list(kv[1][0])[0], list(kv[1][1])))
 
 
 def _with_passages(cluster_id: int, found, aligned: list):

@@ -129,18 +129,18 @@ def sentences(items: Iterable[tuple[int, Document]], found: np.ndarray, config: 
     yield from zip((index for index, _ in items), batches.sentences_of((d.text for _, d in items), found, config))
 
 
-def link(record: tuple, a, b, config: ScanConfig) -> tuple[Link, np.ndarray] | None:
-    """The link of a measured pair (``measure``'s record) with its shared shingles, after
-    sentence matching where it decides (``a``, ``b``: the two documents' sentences); None
-    when the pair is neither copy nor reuse."""
-    _, _, flags, first_id, second_id, figures = record
+def link(record: tuple, a, b, config: ScanConfig) -> tuple[int, int, Link, np.ndarray] | None:
+    """``(first index, second index, link, shared shingles)`` of a measured pair
+    (``measure``'s record), after sentence matching where it decides (``a``, ``b``: the two
+    documents' sentences); None when the pair is neither copy nor reuse."""
+    i, j, flags, first_id, second_id, figures = record
     figures: verify.Measures | None = batches.complete(figures, a, b, config)
     if figures is None:
         return None
     made = batches.make_link(
         first_id, second_id, figures, by_lsh=bool(flags & BY_LSH), by_passage=bool(flags & BY_PASSAGE), config=config
     )
-    return made, figures.shared_shingles
+    return i, j, made, figures.shared_shingles
 
 
 def settle(docs: Iterable[Document], links: Iterable[tuple[Link, np.ndarray]], config: ScanConfig) -> tuple:
