@@ -72,13 +72,18 @@ def test_java_for_spark_is_here():
     assert "version" in check_java()
 
 
-def test_seeds_give_the_same_database_and_commands(tmp_path: Path):
+def test_seeds_and_bad_files_give_the_same_database_and_commands(tmp_path: Path):
     corpus = tmp_path / "corpus"
     shutil.copytree(REPO / "corpus", corpus)
+    (corpus / "binary.txt").write_bytes(b"\x00\x01\x02 not text")
+    (corpus / "empty.txt").write_text("")
+    (corpus / "rows.jsonl").write_text('{"text": "a short record of a few words"}\n{broken\n')
+    (corpus / "notes.docx").write_text("skipped")
     spark_db = spark_then_import(str(corpus), tmp_path)
     local_db = local_scan(corpus, tmp_path)
     assert_same_database(spark_db, local_db)
     assert len(table_rows(spark_db, "clusters")) == 1
+    assert len(table_rows(spark_db, "errors")) == 3
     # The read commands see the imported database as one dedup scan wrote.
     for command in (("show", "1"), ("clusters",)):
         shown = [dedup(*command, "--db", str(db), cwd=tmp_path) for db in (spark_db, local_db)]

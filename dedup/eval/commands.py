@@ -186,6 +186,20 @@ def bench_incremental_command(
     )
 
 
+@bench_app.command("spark")
+def bench_spark_command(
+    source: Annotated[Path, typer.Argument(help="Folder of .txt articles to build the corpus from (e.g. the BBC corpus).")],
+    docs: Annotated[int, typer.Option(help="Number of articles in the generated corpus.")] = 20_000,
+    master: Annotated[str, typer.Option(help="Spark master URL.")] = "local[2]",
+    workdir: Annotated[Path | None, typer.Option(help="Where to write the corpus, tables and databases (default: a temporary folder).")] = None,
+) -> None:
+    """Time `dedup scan` and `dedup spark scan` on one generated corpus and check they agree (JSON)."""
+    from ..options import print_json
+    from .bench_spark import benchmark_spark
+
+    print_json(benchmark_spark(source, docs=docs, master=master, workdir=workdir).as_dict())
+
+
 def _word_counts(sizes: str) -> list[int]:
     """``--sizes`` as a list of integers (a usage error otherwise)."""
     try:

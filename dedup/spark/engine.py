@@ -96,7 +96,7 @@ def run(spark, source: str, output: str, config: ScanConfig, partitions: int) ->
         n_files=n_paths, n_new_files=len(files), n_changed_files=0, n_unchanged_files=0, n_missing_files=0,
         n_removed_files=0, n_skipped_files=skipped, n_documents=n, n_errors=len(problems), n_links=n_links,
         n_reuse_links=aligned.filter(lambda a: a[0].relation == LinkRelation.REUSE).count(),
-        n_clusters=clusters.count(), n_clustered_documents=clusters.map(lambda c: len(c[1][0].member_ids)).sum() if n_links else 0,
+        n_clusters=clusters.count(), n_clustered_documents=clusters.map(lambda c: len(c[1][0].member_ids)).sum(),
         n_boilerplate_shingles=len(found), boilerplate_digest=digest,
     )
     _write_tables(spark, output, root, files, problems, indexed, aligned, decided, partitions)
