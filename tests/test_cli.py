@@ -174,3 +174,17 @@ def test_eval_clusters_scores_an_existing_scan(seed_corpus: Path, tmp_path: Path
     assert figures["items"] == 3 and figures["pairwise_precision"] == figures["adjusted_rand_index"] == 1.0
     missing = invoke("eval", "clusters", gold, "--db", tmp_path / "none.db")
     assert missing.exit_code == 1 and missing.stderr.startswith("Error: no database")
+
+
+def test_a_migration_that_fails_leaves_the_database_as_it_was(tmp_path: Path):
+    old = Database(tmp_path / "old.db")
+    MIGRATIONS.apply(old, stop_before="m005_document_dates")
+    old.execute("ALTER TABLE documents ADD COLUMN root TEXT")  # what m009_roots adds: it will fail
+    before = [migration.name for migration in MIGRATIONS.pending(old)]
+    old.close()
+    failed = invoke("migrate", "--db", tmp_path / "old.db")
+    assert failed.exit_code == 1 and "cannot migrate" in failed.stderr
+    after = Database(tmp_path / "old.db")
+    # m005–m008 ran before m009 failed: none of them is left applied.
+    assert [migration.name for migration in MIGRATIONS.pending(after)] == before
+    assert "date_source" not in after["documents"].columns_dict

@@ -125,13 +125,19 @@ def _writer_pid(path: Path) -> int | None:
 
 
 def migrate(path: Path | str) -> list[str]:
-    """Apply the migrations the database at ``path`` lacks; return their names, in order."""
-    db = open_db(path, create=False)
+    """Apply the migrations the database at ``path`` lacks, all in one transaction (a failed
+    or interrupted migration leaves the database as it was); return their names, in order."""
+    open_db(path, create=False).close()  # it must exist and be a dedup database
+    db = _begin_scan(Path(path))
     try:
         pending = [migration.name for migration in MIGRATIONS.pending(db)]
         MIGRATIONS.apply(db)
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"cannot migrate {path}: {exc}") from exc
+        db.execute("COMMIT")
+    except BaseException as exc:
+        db.rollback()
+        if isinstance(exc, sqlite3.DatabaseError):
+            raise StoreError(f"cannot migrate {path}: {exc}") from exc
+        raise
     finally:
         db.close()
     return pending
