@@ -43,7 +43,7 @@ def lsh_pairs(sketches: Sequence[Sketch], config: ScanConfig) -> set[tuple[int, 
         block = np.ascontiguousarray(signatures[:, band * rows : (band + 1) * rows])
         keys = block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel()
         _, bucket = np.unique(keys, return_inverse=True)
-        codes.extend(_bucket_pairs(bucket.ravel(), owners, n))
+        codes.extend(_bucket_pairs(bucket.ravel(), owners, n, config.lsh_max_bucket))
     if not codes:
         return set()
     found = np.unique(np.concatenate(codes))
@@ -57,8 +57,8 @@ def band_keys(minhash: np.ndarray, bands: int, rows: int) -> list[bytes]:
     return [values[band * rows : (band + 1) * rows].tobytes() for band in range(bands)]
 
 
-def _bucket_pairs(bucket: np.ndarray, owners: np.ndarray, n: int) -> list[np.ndarray]:
-    """Pair codes (``i * n + j``) of the owners that share a bucket number."""
+def _bucket_pairs(bucket: np.ndarray, owners: np.ndarray, n: int, max_size: int) -> list[np.ndarray]:
+    """Pair codes (``i * n + j``) of the owners that share a bucket number (``group_pairs``)."""
     sizes = np.bincount(bucket)
     shared = sizes[bucket] > 1
     if not shared.any():
@@ -66,7 +66,23 @@ def _bucket_pairs(bucket: np.ndarray, owners: np.ndarray, n: int) -> list[np.nda
     order = np.lexsort((owners[shared], bucket[shared]))
     members, buckets = owners[shared][order], bucket[shared][order]
     starts = np.flatnonzero(np.concatenate(([True], buckets[1:] != buckets[:-1])))
-    return pairs_within(members, starts, sizes[buckets[starts]], n)
+    return group_pairs(members, starts, sizes[buckets[starts]], n, max_size)
+
+
+def group_pairs(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray, n: int, max_size: int) -> list[np.ndarray]:
+    """Pair codes of each group ``members[start:start + size]`` (members sorted within a
+    group): every two members of a group of up to ``max_size``; in a larger group, each
+    member with the group's first ``_REPRESENTATIVES`` members only, which bounds the work
+    on a very common shingle or an LSH bucket of many duplicates."""
+    small = sizes <= max_size
+    codes = pairs_within(members, starts[small], sizes[small], n)
+    for start, size in zip(starts[~small], sizes[~small]):
+        group = members[start : start + size]
+        i = np.repeat(np.arange(_REPRESENTATIVES), len(group))
+        j = np.tile(np.arange(len(group)), _REPRESENTATIVES)
+        keep = i < j
+        codes.append(group[i[keep]] * n + group[j[keep]])
+    return codes
 
 
 def pairs_within(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray, n: int) -> list[np.ndarray]:
@@ -119,12 +135,6 @@ def sample_pair_codes(hashes: np.ndarray, owners: np.ndarray, n: int, max_df: in
     starts = np.concatenate(([0], boundaries))
     ends = np.concatenate((boundaries, [len(hashes)]))
     sizes = ends - starts
-    small = (sizes >= 2) & (sizes <= max_df)
-    codes = pairs_within(owners, starts[small], sizes[small], n)
-    for start, end in zip(starts[sizes > max_df], ends[sizes > max_df]):
-        group = owners[start:end]
-        i = np.repeat(np.arange(_REPRESENTATIVES), len(group))
-        j = np.tile(np.arange(len(group)), _REPRESENTATIVES)
-        keep = i < j
-        codes.append(group[i[keep]] * n + group[j[keep]])
+    shared = sizes >= 2
+    codes = group_pairs(owners, starts[shared], sizes[shared], n, max_df)
     return np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)

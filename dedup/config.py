@@ -25,6 +25,9 @@ class ScanConfig:
     #: LSH Jaccard threshold for whole-document candidates (kept below the acceptance
     #: rules so that LSH's approximation loses no real copy).
     lsh_threshold: float = 0.3
+    #: an LSH bucket of more documents than this (a flood of exact duplicates) pairs each of
+    #: them with its first few members only, instead of every two (k(k-1)/2 pairs).
+    lsh_max_bucket: int = 1000
     #: one in ``passage_sample`` shingle hashes is indexed for passage-level candidates.
     passage_sample: int = 4
     #: two documents become passage candidates when they share this many sampled shingles.
@@ -84,6 +87,7 @@ class ScanConfig:
             (self.passage_sample >= 1, "passage_sample must be at least 1"),
             (self.passage_min_sampled >= 1, "passage_min_sampled must be at least 1"),
             (self.passage_max_df >= 2, "passage_max_df must be at least 2"),
+            (self.lsh_max_bucket >= 2, "lsh_max_bucket must be at least 2"),
             (self.boilerplate_min_docs >= 2, "boilerplate_min_docs must be at least 2"),
             (0.0 < self.boilerplate_max_related <= 1.0, "boilerplate_max_related must be in (0, 1]"),
             (0.0 < self.boilerplate_site_related <= 1.0, "boilerplate_site_related must be in (0, 1]"),

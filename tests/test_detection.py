@@ -296,3 +296,16 @@ def test_lsh_pairs_are_the_buckets_of_datasketchs_index():
         LeanMinHash(seed=CONFIG.seed, hashvalues=item.minhash, scheme="affine32")) if a != b}
     found = candidates.lsh_pairs(sketches, CONFIG)
     assert len(expected) > 10 and found == expected
+
+
+def test_a_bucket_of_many_duplicates_costs_linear_pairs_and_stays_connected():
+    from dataclasses import replace
+
+    text = seed_path("000").read_text()
+    sketches = [make_sketch(str(i), text) for i in range(12)]
+    every = candidates.lsh_pairs(sketches, CONFIG)
+    assert len(every) == 12 * 11 // 2
+    capped = candidates.lsh_pairs(sketches, replace(CONFIG, lsh_max_bucket=5))
+    # Each of the 12 duplicates is paired with the first three only: 11 + 10 + 9 pairs.
+    assert len(capped) == 30 and capped < every
+    assert all((0, j) in capped for j in range(1, 12))

@@ -10,9 +10,9 @@ Stage by stage, with what is shuffled:
    carriers of its shingles; the pairs of carriers to compare are joined with their
    signatures (two shuffles), and the related pairs go back to their shingles.
 4. **candidates**: LSH band keys are shuffled by (band, key); sampled shingles by shingle.
-   A bucket is paired whole, as the local engine pairs it, so a bucket of k exact
-   duplicates costs k·(k−1)/2 pairs; the passage index pairs a shingle held by more than
-   ``passage_max_df`` documents with three representatives only.
+   A bucket of more than ``lsh_max_bucket`` documents, and a sampled shingle held by more
+   than ``passage_max_df``, pair their members with three representatives only (as in the
+   local engine), so no bucket costs more than linear work.
 5. **verify**: each candidate pair is joined with its two sketches (two shuffles) and, where
    sentence matching decides, with its two documents' sentences.
 6. **settle**: the driver finds the connected components of the links (scipy, from two
@@ -166,7 +166,7 @@ def _candidates(stripped, n: int, config: ScanConfig, partitions: int):
         lambda kv: [((band, key), kv[0]) for band, key in enumerate(candidates.band_keys(kv[1].minhash, bands, rows))]
         if len(kv[1].shingles) else []
     )
-    by_lsh = keyed.groupByKey(partitions).flatMap(lambda kv: tasks.bucket_codes(kv[1], n)).distinct(partitions).map(lambda c: (c, tasks.BY_LSH))
+    by_lsh = keyed.groupByKey(partitions).flatMap(lambda kv: tasks.bucket_codes(kv[1], n, config)).distinct(partitions).map(lambda c: (c, tasks.BY_LSH))
     sampled = stripped.mapPartitions(lambda items: tasks.postings(items, partitions, sampled=config)).groupByKey(partitions)
     shares = sampled.flatMap(lambda kv: tasks.sample_counts(kv[1], n, config.passage_max_df)).reduceByKey(add, partitions)
     by_passage = shares.filter(lambda kv: kv[1] >= config.passage_min_sampled).map(lambda kv: (kv[0], tasks.BY_PASSAGE))

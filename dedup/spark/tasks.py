@@ -97,12 +97,13 @@ def furniture(found: tuple, related: Iterable[int]) -> np.ndarray:
     return boilerplate.furniture(groups, samples, codes, np.array(sorted(related), dtype=np.int64))
 
 
-def bucket_codes(members: Iterable[int], n: int) -> list[int]:
-    """The pair codes of every two documents in one LSH bucket."""
+def bucket_codes(members: Iterable[int], n: int, config: ScanConfig) -> list[int]:
+    """The pair codes of one LSH bucket (``candidates.group_pairs``)."""
     members = np.array(sorted(members), dtype=np.int64)
     if len(members) < 2:
         return []
-    return [int(c) for codes in candidates.pairs_within(members, np.array([0]), np.array([len(members)]), n) for c in codes]
+    found = candidates.group_pairs(members, np.array([0]), np.array([len(members)]), n, config.lsh_max_bucket)
+    return [int(c) for codes in found for c in codes]
 
 
 def sample_counts(chunks, n: int, max_df: int) -> Iterator[tuple[int, int]]:
