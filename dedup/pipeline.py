@@ -106,7 +106,7 @@ def detect(
     todo = [(d.id, d.text) for d in docs if d.id not in known_sketches]
     if progress:
         progress("sketch", 0, len(todo))
-    made = parallel_map(partial(_sketch_chunk, config=config), todo, workers)
+    made = parallel_map(partial(batches.sketch_texts, config=config), todo, workers)
     fresh = {item.doc_id: item for item in made}
     full = [known_sketches[d.id] if d.id in known_sketches else fresh[d.id] for d in docs]
     found = boilerplate.find_boilerplate(
@@ -134,7 +134,7 @@ def detect(
         )
         links.append(link)
         shared[(link.source_id, link.copy_id)] = figures.shared_shingles
-    decide_all = partial(parallel_map, _decide_chunk, workers=workers, min_items=PARALLEL_MIN_GROUPS)
+    decide_all = partial(parallel_map, batches.decide_items, workers=workers, min_items=PARALLEL_MIN_GROUPS)
     clusters, decisions, links = batches.settle(links, shared, by_id, previous or {}, config, decide_all)
     return Detection(
         links=links, clusters=clusters, boilerplate_shingles=len(found), decisions=decisions, new_sketches=made,
@@ -320,14 +320,6 @@ PARALLEL_MIN_GROUPS = 200
 
 def _load_chunk(items: list[tuple[str, str | None]], *, root: Path, config: ScanConfig) -> list:
     return [ingest.load(root, path, config, known_sha256) for path, known_sha256 in items]
-
-
-def _decide_chunk(items: list) -> list:
-    return batches.decide_items(items)
-
-
-def _sketch_chunk(items: list[tuple[str, str]], *, config: ScanConfig) -> list:
-    return batches.sketch_texts(items, config)
 
 
 def _verify_chunk(pairs: list[tuple[int, int]], *, config: ScanConfig) -> list:
