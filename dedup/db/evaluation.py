@@ -130,6 +130,21 @@ def detection_result(db: Database) -> tuple[list[tuple], list[list[str]]]:
     return links, sorted(members.values())
 
 
+#: What two engines must agree on, table by table (rows without the scan they belong to).
+ENGINE_COLUMNS = {
+    "links": "source_id, copy_id, jaccard, relation, copy_coverage, source_coverage",
+    "clusters": "id, canonical_id, size, confidence",
+    "cluster_members": "cluster_id, document_id, role, relation, score",
+    "passages": "source_id, copy_id, position, kind, source_start, source_end, copy_start, copy_end",
+}
+
+
+def engine_result(db: Database) -> dict[str, list[tuple]]:
+    """Per table of ``ENGINE_COLUMNS``, its rows sorted: what the local and the Spark engine
+    must agree on, figures, canonicals and passages included."""
+    return {table: db.execute(f"SELECT {columns} FROM {table} ORDER BY {columns}").fetchall() for table, columns in ENGINE_COLUMNS.items()}
+
+
 def row_count(db: Database, table: str) -> int:
     """The number of rows of ``table`` (``documents``, ``links``, ``clusters``…)."""
     return db[table].count

@@ -3,22 +3,15 @@ by side in one run, with a check that both found the same."""
 
 from __future__ import annotations
 
-import sqlite3
 import tempfile
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..db.connection import open_db
+from ..db.evaluation import engine_result
 from .bench import dedup_scan, make_corpus
-
-#: What both engines must agree on, table by table (rows without the scan they belong to).
-COMPARED = {
-    "links": "source_id, copy_id, jaccard, relation, copy_coverage, source_coverage",
-    "clusters": "id, canonical_id, size, confidence",
-    "cluster_members": "cluster_id, document_id, role, relation, score",
-    "passages": "source_id, copy_id, position, kind, source_start, source_end, copy_start, copy_end",
-}
 
 
 @dataclass(frozen=True)
@@ -63,10 +56,13 @@ def benchmark_spark(source: Path, *, docs: int = 20_000, master: str = "local[2]
         start = time.perf_counter()
         import_output(folder / "spark-out", spark_db)
         import_seconds = time.perf_counter() - start
-        same = all(_rows(spark_db, t, c) == _rows(folder / "local.db", t, c) for t, c in COMPARED.items())
+        same = _result(spark_db) == _result(folder / "local.db")
         return SparkBenchmark(local["documents"], local["seconds"], spark_seconds, import_seconds, master, local["clusters"], same)
 
 
-def _rows(db: Path, table: str, columns: str) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(f"SELECT {columns} FROM {table} ORDER BY {columns}").fetchall()
+def _result(path: Path) -> dict:
+    db = open_db(path, readonly=True)
+    try:
+        return engine_result(db)
+    finally:
+        db.close()
