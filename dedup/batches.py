@@ -8,6 +8,7 @@ with these same functions, so they find the same things.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -82,6 +83,22 @@ def decide_items(items: Iterable) -> list[provenance.Decision]:
     return [provenance.decide(members, links, docs, compiled=compiled) for members, links, docs, compiled in items]
 
 
+@dataclass(frozen=True)
+class Settlement:
+    """What ``settle`` decided."""
+
+    #: the clusters, by id
+    clusters: list[Cluster]
+    #: cluster id → its provenance decision
+    decisions: dict[int, provenance.Decision]
+    #: the links, each turned from source to copy, sorted by (source, copy)
+    links: list[Link]
+    #: cluster id → the ``provenance.decision_key`` of what its decision was made from
+    decision_keys: dict[int, str]
+    #: how many clusters took a known decision instead of being decided again
+    reused: int
+
+
 def settle(
     links: Sequence[Link],
     shared: Mapping[tuple[str, str], np.ndarray],
@@ -89,23 +106,34 @@ def settle(
     previous: Mapping[int, frozenset[str]],
     config: ScanConfig,
     decide_all: Decider = decide_items,
-) -> tuple[list[Cluster], dict[int, provenance.Decision], list[Link]]:
+    known: Mapping[str, provenance.Decision] | None = None,
+) -> Settlement:
     """From verified links to clusters: group the copies (``cluster.group``), elect each
     group's canonical, build the clusters and turn every link from source to copy.
 
-    Returns the clusters (by id), each cluster's decision by id, and the oriented links
-    sorted by (source, copy). ``shared`` maps each link's pair to its shared shingles;
-    ``decide_all`` decides a list of ``provenance.decision_inputs`` items (in parallel, say).
+    ``shared`` maps each link's pair to its shared shingles; ``decide_all`` decides a list of
+    ``provenance.decision_inputs`` items (in parallel, say); ``known`` maps decision keys to
+    decisions made before (a rescan's unchanged clusters): those groups are not decided again.
     Every step only follows links, so a set of documents no link joins to the others can be
     settled on its own: the Spark engine settles each connected component apart.
     """
+    known = known or {}
     groups = cluster.group(links, shared, min_overlap=config.cluster_min_overlap)
     inside = cluster.links_within(groups, links)
-    elected = list(zip(groups, decide_all(provenance.decision_inputs(groups, inside, links, docs))))
+    inputs = provenance.decision_inputs(groups, inside, links, docs)
+    keys = [provenance.decision_key(item) for item in inputs]
+    fresh = iter(decide_all([item for item, key in zip(inputs, keys) if key not in known]))
+    elected = [(members, known[key] if key in known else next(fresh)) for members, key in zip(groups, keys)]
     canonical = {members: decision.canonical_id for members, decision in elected}
     clusters = cluster.build_clusters(groups, inside, docs, previous, canonical)
     oriented = provenance.orient_links(links, elected, docs)
     by_members = dict(elected)
-    decisions = {c.id: by_members[frozenset(c.member_ids)] for c in clusters}
+    key_of = dict(zip(groups, keys))
     oriented.sort(key=lambda l: (l.source_id, l.copy_id))
-    return clusters, decisions, oriented
+    return Settlement(
+        clusters=clusters,
+        decisions={c.id: by_members[frozenset(c.member_ids)] for c in clusters},
+        links=oriented,
+        decision_keys={c.id: key_of[frozenset(c.member_ids)] for c in clusters},
+        reused=sum(key in known for key in keys),
+    )

@@ -43,6 +43,8 @@ class Detection:
     new_sketches: list[Sketch]
     #: ``boilerplate_digest`` of the boilerplate found
     boilerplate_digest: str
+    #: cluster id → the ``provenance.decision_key`` of its decision
+    decision_keys: dict[int, str]
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ def detect(
     progress: Progress | None = None,
     known_sketches: Mapping[str, Sketch] | None = None,
     settled: Settled | None = None,
+    known_decisions: Mapping[str, provenance.Decision] | None = None,
 ) -> Detection:
     """Find verified links (copy or reuse) and clusters among ``docs`` (a pure function of its inputs).
 
@@ -97,7 +100,9 @@ def detect(
     documents are not tokenised and sketched again. The sketches made here are returned.
     ``settled`` is what an earlier detection found among documents all still here and
     unchanged (see ``Settled``): when the boilerplate is the same, the pairs among them
-    that were not links are not verified again. Neither changes the result.
+    that were not links are not verified again. ``known_decisions`` are provenance decisions
+    made before, by ``provenance.decision_key``: a group with the same key is not decided
+    again. None of them changes the result.
     """
     docs = sorted(docs, key=lambda d: d.id)
     by_id = {d.id: d for d in docs}
@@ -135,10 +140,10 @@ def detect(
         links.append(link)
         shared[(link.source_id, link.copy_id)] = figures.shared_shingles
     decide_all = partial(parallel_map, batches.decide_items, workers=workers, min_items=PARALLEL_MIN_GROUPS)
-    clusters, decisions, links = batches.settle(links, shared, by_id, previous or {}, config, decide_all)
+    outcome = batches.settle(links, shared, by_id, previous or {}, config, decide_all, known_decisions)
     return Detection(
-        links=links, clusters=clusters, boilerplate_shingles=len(found), decisions=decisions, new_sketches=made,
-        boilerplate_digest=digest,
+        links=outcome.links, clusters=outcome.clusters, boilerplate_shingles=len(found), decisions=outcome.decisions,
+        new_sketches=made, boilerplate_digest=digest, decision_keys=outcome.decision_keys,
     )
 
 
@@ -216,7 +221,8 @@ def _scan_into(db: Database, root: Path, config: ScanConfig, progress: Progress 
     previous_rows = read.previous_clusters(db)
     # What the last scan (of any folder) found about unchanged documents is kept when
     # nothing that decides it (settings, versions) changed since: their sketches, the
-    # alignments of their links, and which of their pairs were links at all.
+    # alignments of their links, which of their pairs were links at all, and the provenance
+    # decisions of clusters whose members and links did not change.
     latest = read.last_scan(db, scan_id)
     same_setup = latest is not None and latest["config_fingerprint"] == config.fingerprint() and json.loads(latest["versions"]) == versions()
     reusable = read.stored_alignments(db, kept_ids) if same_setup else {}
@@ -226,6 +232,7 @@ def _scan_into(db: Database, root: Path, config: ScanConfig, progress: Progress 
     settled = None
     if same_setup and latest["boilerplate_digest"] and len(kept_docs) == len(previous_docs):
         settled = Settled(latest["boilerplate_digest"], frozenset(kept_ids), read.stored_link_pairs(db))
+    known_decisions = read.stored_decisions(db) if same_setup else {}
     # Storing the documents (and indexing them for search) is SQLite work that runs beside
     # detection on a thread, on the same connection and in the same transaction; the main
     # thread does not touch the database until the thread has ended.
@@ -233,7 +240,7 @@ def _scan_into(db: Database, root: Path, config: ScanConfig, progress: Progress 
         write.save_documents, db, scan_id, root=root_key, files=files, file_documents=file_documents, removed_paths=removed,
         new_documents=new_docs, kept_document_ids=kept_ids, problems=problems,
     ):
-        detection = detect(all_docs, config, previous_members, progress, known_sketches, settled)
+        detection = detect(all_docs, config, previous_members, progress, known_sketches, settled, known_decisions)
     text_sha256 = {d.id: d.sha256 for d in all_docs}
     made = [(s, text_sha256[s.doc_id]) for s in detection.new_sketches]
     with Background(write.save_sketches, db, made, sketch_fingerprint):  # the same way, beside alignment
@@ -263,7 +270,7 @@ def _scan_into(db: Database, root: Path, config: ScanConfig, progress: Progress 
     decisions = provenance.with_passages(detection.decisions, detection.links, aligned)
     write.save_results(
         db, scan_id, previous=previous_rows, links=detection.links, clusters=detection.clusters,
-        decisions=decisions, summary=summary,
+        decisions=decisions, summary=summary, decision_keys=detection.decision_keys,
     )
     write.save_passages(db, [(link, passages, figures) for link, (passages, figures) in zip(detection.links, alignments)])
     return ScanResult(scan_id=scan_id, summary=summary, problems=problems)

@@ -104,3 +104,43 @@ def test_the_incremental_benchmark_adds_its_share_and_agrees_with_a_scan_from_sc
     result = benchmark_incremental(CORPUS, docs=200, share=0.1, workdir=tmp_path)
     assert (result.base_documents, result.added_documents) == (180, 20)
     assert result.same_result and result.increment_seconds > 0 and result.ratio > 0
+
+
+def test_a_rescan_decides_again_only_the_clusters_it_changes(seed_corpus: Path, tmp_path: Path, monkeypatch):
+    import sqlite3
+
+    from test_roots import results
+
+    from dedup import batches
+    from dedup.pipeline import scan
+
+    (seed_corpus / "reprint-002.txt").write_text("Reprinted\n" + article_body(seed_path("002").read_text()) + "\n")
+    config = ScanConfig(workers=1)
+    step = tmp_path / "step.db"
+    scan(seed_corpus, step, config)
+    decided: list[int] = []
+    decide_items = batches.decide_items
+
+    def counting(items):
+        items = list(items)
+        decided.append(len(items))
+        return decide_items(items)
+
+    monkeypatch.setattr(batches, "decide_items", counting)
+    (seed_corpus / "wire-copy.txt").write_text("Wire copy\n" + article_body(seed_path("000").read_text()) + "\n")
+    scan(seed_corpus, step, config)
+    again = sum(decided)
+    decided.clear()
+    scratch = tmp_path / "scratch.db"
+    scan(seed_corpus, scratch, config)
+    assert (again, sum(decided)) == (1, 2)  # the 2012 report's cluster kept its decision
+
+    def decisions(db: Path) -> tuple:
+        con = sqlite3.connect(db)
+        path = dict(con.execute("SELECT id, path FROM documents"))
+        clusters = sorted((path[c], f, a, k) for c, f, a, k in con.execute("SELECT canonical_id, confidence, alternatives, decision_key FROM clusters"))
+        evidence = sorted((path[d], s, w, t) for d, s, w, t in con.execute("SELECT document_id, signal, weight, detail FROM evidence"))
+        return clusters, evidence
+
+    assert results(step) == results(scratch)
+    assert decisions(step) == decisions(scratch) and len(decisions(step)[0]) == 2

@@ -10,6 +10,7 @@ from sqlite_utils import Database
 
 from ..errors import NotFoundError
 from ..models import DiffOp, Document, InputProblem, Passage, Sketch
+from ..provenance import Decision, Evidence
 from .codec import SKETCH_ARRAYS, decode_diff, decode_sketch
 from .schema import DOCUMENT_COLUMNS
 
@@ -86,6 +87,22 @@ def stored_alignments(db: Database, documents: Iterable[str]) -> dict[tuple[str,
         if source_id in wanted and copy_id in wanted:
             ops = decode_diff(diff)
             found.setdefault((source_id, copy_id), []).append(Passage(kind, s_start, s_end, c_start, c_end, similarity, ops))
+    return found
+
+
+def stored_decisions(db: Database) -> dict[str, Decision]:
+    """The provenance decision of every stored cluster, by its ``decision_key`` (clusters
+    stored without one are left out), as the election made it (no relations)."""
+    evidence: dict[int, list[Evidence]] = {}
+    for cluster_id, *fields in db.execute("SELECT cluster_id, document_id, signal, weight, detail FROM evidence ORDER BY id"):
+        evidence.setdefault(cluster_id, []).append(Evidence(*fields))
+    scores = dict(db.execute("SELECT cluster_id, score FROM cluster_members WHERE role = 'canonical'").fetchall())
+    found = {}
+    sql = "SELECT id, decision_key, canonical_id, confidence, alternatives FROM clusters WHERE decision_key IS NOT NULL"
+    for cluster_id, key, canonical, confidence, alternatives in db.execute(sql):
+        others = tuple((a["document_id"], a["score"], a["probability"]) for a in json.loads(alternatives))
+        ranking = ((canonical, scores[cluster_id], confidence), *others)
+        found[key] = Decision(canonical, confidence, ranking, tuple(evidence.get(cluster_id, ())))
     return found
 
 

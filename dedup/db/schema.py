@@ -368,3 +368,10 @@ def m010_sketches(db: Database) -> None:
     )
     db["scans"].add_column("boilerplate_digest", str)
 
+
+@MIGRATIONS()
+def m011_decision_keys(db: Database) -> None:
+    """``clusters.decision_key``: a hash of everything the cluster's provenance decision was
+    made from (``provenance.decision_key``). A rescan that finds a group with the same key, with
+    the same settings and versions, takes the stored decision instead of deciding again."""
+    db["clusters"].add_column("decision_key", str)

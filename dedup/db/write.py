@@ -89,21 +89,25 @@ def save_results(
     clusters: Iterable[Cluster],
     summary: ScanSummary,
     decisions: Mapping[int, Decision] | None = None,
+    decision_keys: Mapping[int, str] | None = None,
 ) -> None:
     """Write what detection found: links, clusters, members, evidence, changes, the summary.
 
     ``previous`` are the cluster rows before this scan (``previous_clusters``);
     ``decisions`` (cluster id → provenance decision) fill the confidence, alternatives,
     scores, the copies' relations and coverage figures and the ``evidence`` rows; canonical
-    changes go to ``cluster_changes``.
+    changes go to ``cluster_changes``; ``decision_keys`` (cluster id → the key of its decision)
+    let a later scan reuse the decisions.
     """
-    decisions = decisions or {}
+    decisions, decision_keys = decisions or {}, decision_keys or {}
     with db.atomic():
         db["links"].insert_all(({**link_row(l), "scan_id": scan_id} for l in links), pk=("source_id", "copy_id"))
         clusters = list(clusters)
         cluster_rows, member_rows, evidence_rows = [], [], []
         for cluster in clusters:
-            found = cluster_table_rows(cluster, decisions.get(cluster.id), previous.get(cluster.id), scan_id)
+            found = cluster_table_rows(
+                cluster, decisions.get(cluster.id), previous.get(cluster.id), scan_id, decision_keys.get(cluster.id)
+            )
             cluster_rows.append(found[0])
             member_rows.extend(found[1])
             evidence_rows.extend(found[2])
@@ -126,7 +130,7 @@ def link_row(link: Link) -> dict:
 
 
 def cluster_table_rows(
-    cluster: Cluster, decision: Decision | None, old: dict | None, scan_id: int | None
+    cluster: Cluster, decision: Decision | None, old: dict | None, scan_id: int | None, decision_key: str | None = None
 ) -> tuple[dict, list[dict], list[dict]]:
     """A cluster's ``clusters`` row, its ``cluster_members`` rows and its ``evidence`` rows
     (without ids). ``old`` is the cluster's row before this scan, if it had one."""
@@ -139,6 +143,7 @@ def cluster_table_rows(
         "updated_scan_id": old["updated_scan_id"] if unchanged else scan_id,
         "confidence": decision.confidence if decision else None,
         "alternatives": json.dumps(decision.alternatives()) if decision else None,
+        "decision_key": decision_key,
     }
     members = [
         {

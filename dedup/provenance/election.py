@@ -3,9 +3,11 @@ and the links turned to run from the elected source to the copy."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field, replace
 
 from ..cluster import links_within, rank_key
 from ..models import Document, Link
@@ -58,6 +60,17 @@ def decision_inputs(
         named = set(members) | {p for parts in own.values() for p in parts}
         items.append((members, own_links, {d: docs[d] for d in sorted(named)}, own))
     return items
+
+
+def decision_key(item: tuple) -> str:
+    """A hash of everything ``decide`` reads for one ``decision_inputs`` item: its members,
+    their links with every figure, the documents it names (their metadata and the hash of
+    their text) and its compilations. Equal keys, with the same dedup and settings, mean an
+    equal decision: a rescan takes the stored one instead of deciding again."""
+    members, links, docs, compiled = item
+    named = [astuple(replace(d, text="", root=None)) for d in docs.values()]  # the text by its hash
+    content = [sorted(members), [astuple(l) for l in links], named, sorted(compiled.items())]
+    return hashlib.sha256(json.dumps(content, default=str).encode("utf-8")).hexdigest()[:32]
 
 
 def decide(

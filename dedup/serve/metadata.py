@@ -139,7 +139,7 @@ TABLES: dict[str, Table] = {
     "clusters": Table(
         "Groups of documents that carry the same story: one canonical (the original) and its copies.",
         "id canonical_id size mean_similarity min_similarity max_similarity created_scan_id updated_scan_id "
-        "confidence alternatives title",
+        "confidence alternatives title decision_key",
         {
             "id": "Cluster id; it stays the same across rescans while the cluster keeps members.",
             "title": "The canonical document's title (or path), so links to the cluster are readable.",
@@ -148,6 +148,7 @@ TABLES: dict[str, Table] = {
             "created_scan_id": "The scan that first found the cluster.",
             "updated_scan_id": "The last scan that changed its canonical or size.",
             "alternatives": "JSON: every member ranked by provenance score, [{document_id, score}].",
+            "decision_key": "Hash of what the provenance decision was made from: a rescan reuses the decision while it holds.",
         },
         {"label_column": "title"},
     ),

@@ -229,10 +229,10 @@ def _relations(clusters, aligned, partitions: int):
 
 
 def _with_passages(cluster_id: int, found, aligned: list):
-    cluster, decision = found
+    cluster, (decision, key) = found
     links = sorted((a[0] for a in aligned), key=lambda l: (l.source_id, l.copy_id))
     passages = {(a[0].source_id, a[0].copy_id): a[1] for a in aligned}
-    return cluster, provenance.with_passages({cluster_id: decision}, links, passages)[cluster_id]
+    return cluster, provenance.with_passages({cluster_id: decision}, links, passages)[cluster_id], key
 
 
 def _write_tables(spark, output: str, root: str, files, problems, indexed, aligned, decided, partitions: int) -> None:
@@ -250,7 +250,7 @@ def _write_tables(spark, output: str, root: str, files, problems, indexed, align
     numbered = ordered.flatMap(lambda a: passage_values(a[0], a[1])).zipWithIndex()
     _write(spark, output, "passages", numbered.map(lambda x: {"id": x[1] + 1, **dict(zip(PASSAGE_COLUMNS, x[0]))}), partitions)
     rows = decided.sortBy(lambda cd: cd[0].id, numPartitions=partitions).map(
-        lambda cd: (cluster_table_rows(cd[0], cd[1], None, None), change_rows(None, {}, [cd[0]], {cd[0].id: cd[1]}))
+        lambda cd: (cluster_table_rows(cd[0], cd[1], None, None, cd[2]), change_rows(None, {}, [cd[0]], {cd[0].id: cd[1]}))
     ).cache()
     _write(spark, output, "clusters", rows.map(lambda r: r[0][0]), partitions)
     _write(spark, output, "cluster_members", rows.flatMap(lambda r: r[0][1]), partitions)

@@ -146,11 +146,15 @@ def link(record: tuple, a, b, config: ScanConfig) -> tuple[int, int, Link, np.nd
 
 def settle(docs: Iterable[Document], links: Iterable[tuple[Link, np.ndarray]], config: ScanConfig) -> tuple:
     """One connected component of links settled as the local engine settles all of them
-    (``batches.settle``): ``(clusters with their decisions and first rank keys, oriented links)``.
+    (``batches.settle``): ``(clusters with their first rank keys and (decision, decision key),
+    oriented links)``.
     The clusters' ids are numbered within the component; the engine numbers them again."""
     by_id = {d.id: d for d in docs}
     links = sorted(links, key=lambda item: (item[0].source_id, item[0].copy_id))
     shared = {(l.source_id, l.copy_id): s for l, s in links}
-    clusters, decisions, oriented = batches.settle([l for l, _ in links], shared, by_id, {}, config)
-    made = [(min(rank_key(by_id[m]) for m in c.member_ids), c, decisions[c.id]) for c in clusters]
-    return made, oriented
+    outcome = batches.settle([l for l, _ in links], shared, by_id, {}, config)
+    made = [
+        (min(rank_key(by_id[m]) for m in c.member_ids), c, (outcome.decisions[c.id], outcome.decision_keys[c.id]))
+        for c in outcome.clusters
+    ]
+    return made, outcome.links
