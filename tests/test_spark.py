@@ -4,14 +4,19 @@ and evidence, row for row."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
+import pyarrow
+import pyarrow.parquet
 import pytest
 
+from browser import free_port, wait_for_url
 from dedup.eval.bench import make_corpus
 from dedup.spark import check_java
 
@@ -79,10 +84,13 @@ def test_seeds_and_bad_files_give_the_same_database_and_commands(tmp_path: Path)
     (corpus / "empty.txt").write_text("")
     (corpus / "rows.jsonl").write_text('{"text": "a short record of a few words"}\n{broken\n')
     (corpus / "notes.docx").write_text("skipped")
+    wire = (REPO / "corpus").glob("000_*").__next__().read_text(encoding="utf-8")
+    (corpus / "feed.csv").write_text(f'id,title,text\nw1,Wire,"{wire.replace(chr(34), chr(39))}"\nw2,Other,"Two words."\n')
+    pyarrow.parquet.write_table(pyarrow.table({"id": ["p1"], "text": [wire.upper()]}), corpus / "crawl.parquet")
     spark_db = spark_then_import(str(corpus), tmp_path)
     local_db = local_scan(corpus, tmp_path)
     assert_same_database(spark_db, local_db)
-    assert len(table_rows(spark_db, "clusters")) == 1
+    assert len(table_rows(spark_db, "documents")) == 7
     assert len(table_rows(spark_db, "errors")) == 3
     # The read commands see the imported database as one dedup scan wrote.
     for command in (("show", "1"), ("clusters",)):
@@ -91,6 +99,18 @@ def test_seeds_and_bad_files_give_the_same_database_and_commands(tmp_path: Path)
     report = dedup("report", "--db", str(spark_db), "--out", str(tmp_path / "reports"), cwd=tmp_path)
     assert report.returncode == 0, report.stderr
     assert "Lenny Martinez" in (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
+    port = free_port()
+    command = [sys.executable, "-c", "from dedup.cli import main; main()", "serve", "--db", str(spark_db), "--port", str(port)]
+    server = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        url = f"http://127.0.0.1:{port}/{spark_db.stem}/clusters.json?_shape=array"
+        wait_for_url(url, timeout=60, alive=lambda: server.poll() is None)
+        with urllib.request.urlopen(url) as response:
+            served = json.loads(response.read())
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert [c["canonical_id"] for c in served] == [row[1] for row in table_rows(local_db, "clusters")]
 
 
 def test_a_generated_corpus_of_5000_articles_gives_the_same_clusters(tmp_path: Path):
@@ -98,8 +118,9 @@ def test_a_generated_corpus_of_5000_articles_gives_the_same_clusters(tmp_path: P
     kinds = make_corpus(REPO / "corpus", corpus, n_docs=5000)
     assert kinds["copy"] > 500 and kinds["excerpt"] > 100
     local_db = local_scan(corpus, tmp_path)
-    # Read through Spark's own file source (file://), as from object storage.
-    spark_db = spark_then_import(corpus.resolve().as_uri(), tmp_path)
+    # Read through Spark's own file source (file://), as from object storage, by a glob of
+    # the corpus's subfolders: files are named from the folder before the pattern.
+    spark_db = spark_then_import(corpus.resolve().as_uri() + "/0*", tmp_path)
     assert_same_database(spark_db, local_db, skip={"root"})
     assert len(table_rows(local_db, "clusters")) > 500
 

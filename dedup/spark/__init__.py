@@ -32,6 +32,8 @@ class SparkError(DedupError):
 def scan(source: str, output: str, config: ScanConfig | None = None, *, master: str | None = None, partitions: int = 0) -> ScanSummary:
     """Scan the articles at ``source`` on Spark and write the result tables under ``output``.
 
+    ``source`` is a local folder, or a path or glob Spark reads (``s3a://bucket/crawl/2026-*/``,
+    ``corpus/*.jsonl``): files are then named relative to the folder before the first pattern.
     ``master`` is the Spark master URL (default: the one ``spark-submit`` set, else
     ``local[*]``); ``partitions`` the number of partitions of each shuffle (0: twice the
     cores Spark has). Returns the summary that ``dedup import`` records as the scan's.
@@ -39,7 +41,7 @@ def scan(source: str, output: str, config: ScanConfig | None = None, *, master: 
     from .engine import run
 
     config = config or ScanConfig()
-    if "://" not in source and not Path(source).is_dir():  # said before Spark starts
+    if "://" not in source and not any(c in source for c in "*?[{") and not Path(source).is_dir():  # said before Spark starts
         raise InputError(f"not a folder: {source}" if Path(source).exists() else f"folder not found: {source}")
     spark = session(master)
     try:

@@ -26,6 +26,7 @@ Stage by stage, with what is shuffled:
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from datetime import datetime, timezone
 from operator import add, or_
@@ -112,7 +113,7 @@ def run(spark, source: str, output: str, config: ScanConfig, partitions: int) ->
 def _read(spark, source: str, config: ScanConfig, partitions: int):
     """The root's key, an RDD of loaded files, the walk's problems, skipped files, files listed."""
     sc = spark.sparkContext
-    if "://" not in source:  # a local folder: walked as ``dedup scan`` walks it
+    if "://" not in source and not _GLOB.search(source):  # a local folder: walked as ``dedup scan`` walks it
         folder = Path(source)
         if not folder.is_dir():
             raise InputError(f"folder not found: {folder}" if not folder.exists() else f"not a folder: {folder}")
@@ -120,17 +121,25 @@ def _read(spark, source: str, config: ScanConfig, partitions: int):
         paths, problems, skipped = ingest.walk(folder)
         numbered = sc.parallelize(list(enumerate(paths)), max(1, min(partitions, len(paths) or 1)))
         return root, numbered.mapPartitions(lambda items: tasks.load_files(items, root, config)), problems, skipped, len(paths)
-    root = source.rstrip("/")
+    if "://" not in source:  # a local glob
+        source = "file://" + Path(source).resolve().as_posix()
+    # A glob's files are named relative to the folder before its first pattern: the root.
+    pattern = source.rstrip("/")
+    parts = pattern.split("/")
+    root = "/".join(parts[: next((k for k, part in enumerate(parts) if _GLOB.search(part)), len(parts))])
     # Spark lists files with qualified paths (file:/x for file:///x): strip that prefix.
     prefix = _qualified(root) + "/"
     reader = spark.read.format("binaryFile").option("recursiveFileLookup", "true")
-    relative = sorted(_qualified(row.path).removeprefix(prefix) for row in reader.load(root).select("path").collect())
+    relative = sorted(_qualified(row.path).removeprefix(prefix) for row in reader.load(pattern).select("path").collect())
     paths = [p for p in relative if ingest.is_article_file(p)]
     number = {p: i for i, p in enumerate(paths)}
-    items = reader.load(root).rdd.map(lambda row: (_qualified(row.path).removeprefix(prefix), row.content))
+    items = reader.load(pattern).rdd.map(lambda row: (_qualified(row.path).removeprefix(prefix), row.content))
     items = items.filter(lambda item: item[0] in number).map(lambda item: (number[item[0]], item[0], item[1]))
     loaded = items.mapPartitions(lambda batch: tasks.parse_files(batch, root, config))
     return root, loaded, [], len(relative) - len(paths), len(paths)
+
+
+_GLOB = re.compile(r"[*?\[{]")
 
 
 def _qualified(path: str) -> str:
