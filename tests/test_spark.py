@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 #: Columns that name a scan, and the folder as each engine was given it.
 SCAN_COLUMNS = {"scan_id", "first_scan_id", "created_scan_id", "updated_scan_id"}
 TABLES = (
-    "documents", "files", "errors", "links", "clusters", "cluster_members", "evidence", "passages", "cluster_changes",
+    "documents", "sketches", "files", "errors", "links", "clusters", "cluster_members", "evidence", "passages", "cluster_changes",
 )
 SCAN_FIGURES = (
     "n_files", "n_documents", "n_errors", "n_links", "n_reuse_links", "n_clusters", "n_clustered_documents",

@@ -13,7 +13,8 @@ from .write import start_scan
 
 #: The tables a scan fills, in an order that satisfies their foreign keys.
 RESULT_TABLES = (
-    "documents", "files", "errors", "links", "clusters", "cluster_members", "evidence", "passages", "cluster_changes",
+    "documents", "sketches", "files", "errors", "links", "clusters", "cluster_members", "evidence", "passages",
+    "cluster_changes",
 )
 #: Columns that name the scan a row belongs to: an imported row belongs to the import's scan.
 SCAN_COLUMNS = ("scan_id", "first_scan_id", "created_scan_id", "updated_scan_id")

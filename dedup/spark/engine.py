@@ -21,6 +21,8 @@ Stage by stage, with what is shuffled:
    task's memory.
 7. **align**: each link is joined with its two texts; then each cluster's links meet its
    decision to measure the copies' relations.
+8. **write**: every table, and each document's sketch (the index a later ``dedup scan`` of
+   the imported database reuses), sorted as the local engine writes them.
 """
 
 from __future__ import annotations
@@ -34,9 +36,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import boilerplate, candidates, ingest, provenance
+from .. import __version__, boilerplate, candidates, ingest, provenance
 from ..batches import align_texts
 from ..config import ScanConfig
+from ..db.codec import encode_sketch
 from ..db.imports import SCAN_COLUMNS, table_columns
 from ..db.write import PASSAGE_COLUMNS, change_rows, cluster_table_rows, document_row, link_row, passage_values
 from ..errors import InputError
@@ -101,6 +104,11 @@ def run(spark, source: str, output: str, config: ScanConfig, partitions: int) ->
         n_boilerplate_shingles=len(found), boilerplate_digest=digest,
     )
     _write_tables(spark, output, root, files, problems, indexed, aligned, decided, partitions)
+    fingerprint = config.sketch_fingerprint(__version__)
+    made = sketches.join(indexed, partitions).map(
+        lambda kv: {"document_id": kv[1][0].doc_id, "text_sha256": kv[1][1].sha256, "fingerprint": fingerprint, **encode_sketch(kv[1][0])}
+    )
+    _write(spark, output, "sketches", made.sortBy(lambda row: row["document_id"], numPartitions=partitions), partitions)
     summary = replace(summary, finished_at=_now())
     scan = {
         "started_at": started, "root": root, "parameters": json.dumps(config.as_dict(), sort_keys=True),
