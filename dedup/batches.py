@@ -95,8 +95,6 @@ class Settlement:
     links: list[Link]
     #: cluster id → the ``provenance.decision_key`` of what its decision was made from
     decision_keys: dict[int, str]
-    #: how many clusters took a known decision instead of being decided again
-    reused: int
 
 
 def settle(
@@ -135,5 +133,4 @@ def settle(
         decisions={c.id: by_members[frozenset(c.member_ids)] for c in clusters},
         links=oriented,
         decision_keys={c.id: key_of[frozenset(c.member_ids)] for c in clusters},
-        reused=sum(key in known for key in keys),
     )

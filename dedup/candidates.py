@@ -75,7 +75,7 @@ def group_pairs(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray, n: i
     member with the group's first ``_REPRESENTATIVES`` members only, which bounds the work
     on a very common shingle or an LSH bucket of many duplicates."""
     small = sizes <= max_size
-    codes = pairs_within(members, starts[small], sizes[small], n)
+    codes = _pairs_within(members, starts[small], sizes[small], n)
     for start, size in zip(starts[~small], sizes[~small]):
         group = members[start : start + size]
         i = np.repeat(np.arange(_REPRESENTATIVES), len(group))
@@ -85,7 +85,7 @@ def group_pairs(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray, n: i
     return codes
 
 
-def pairs_within(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray, n: int) -> list[np.ndarray]:
+def _pairs_within(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray, n: int) -> list[np.ndarray]:
     """Pair codes (``i * n + j``, ``i < j``) of every two members of each group
     ``members[start:start + size]`` (members sorted within a group); groups of one size are
     paired in one step."""

@@ -18,8 +18,6 @@ RESULT_TABLES = (
 )
 #: Columns that name the scan a row belongs to: an imported row belongs to the import's scan.
 SCAN_COLUMNS = ("scan_id", "first_scan_id", "created_scan_id", "updated_scan_id")
-#: Tables whose ``id`` SQLite numbers in the order the rows are inserted.
-NUMBERED_TABLES = ("errors", "evidence", "passages", "cluster_changes")
 
 
 def table_columns() -> dict[str, list[tuple[str, str]]]:
@@ -50,7 +48,7 @@ def import_results(db: Database, scan: Mapping, tables: Callable[[str], Iterable
     )
     columns = table_columns()
     for table in RESULT_TABLES:
-        names = [name for name, _ in columns[table] if not (name == "id" and table in NUMBERED_TABLES)]
+        names = [name for name, _ in columns[table]]
         marks = ", ".join("?" for _ in names)
         statement = f"INSERT INTO [{table}] ({', '.join(f'[{n}]' for n in names)}) VALUES ({marks})"
         rows = (

@@ -42,7 +42,6 @@ from ..config import ScanConfig
 from ..db.codec import encode_sketch
 from ..db.imports import SCAN_COLUMNS, table_columns
 from ..db.write import PASSAGE_COLUMNS, change_rows, cluster_table_rows, document_row, link_row, passage_values
-from ..errors import InputError
 from ..models import InputProblem, LinkRelation, ScanSummary
 from ..pipeline import boilerplate_digest, versions
 from ..sketch import strip
@@ -122,9 +121,7 @@ def _read(spark, source: str, config: ScanConfig, partitions: int):
     """The root's key, an RDD of loaded files, the walk's problems, skipped files, files listed."""
     sc = spark.sparkContext
     if "://" not in source and not _GLOB.search(source):  # a local folder: walked as ``dedup scan`` walks it
-        folder = Path(source)
-        if not folder.is_dir():
-            raise InputError(f"folder not found: {folder}" if not folder.exists() else f"not a folder: {folder}")
+        folder = Path(source)  # ``spark.scan`` made sure it is one
         root = folder.resolve().as_posix()
         paths, problems, skipped = ingest.walk(folder)
         numbered = sc.parallelize(list(enumerate(paths)), max(1, min(partitions, len(paths) or 1)))
