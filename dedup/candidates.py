@@ -6,6 +6,7 @@ Both are approximate on purpose; every pair they return is verified before it co
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 import numpy as np
 from datasketch import MinHashLSH
@@ -14,13 +15,19 @@ from .config import ScanConfig
 from .models import Sketch
 
 # Holders of a very common sampled shingle are paired only with this many representatives.
-_REPRESENTATIVES = 3
+REPRESENTATIVES = 3
 
 
 def lsh_bands(config: ScanConfig) -> tuple[int, int]:
     """The number of bands and rows per band of MinHash LSH for ``config``: datasketch's
     ``MinHashLSH`` chooses them (minimising false positives and negatives at ``lsh_threshold``)."""
-    index = MinHashLSH(threshold=config.lsh_threshold, num_perm=config.num_perm)
+    return _optimal_bands(config.lsh_threshold, config.num_perm)
+
+
+@cache
+def _optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """``lsh_bands`` (datasketch integrates numerically to choose them: once per process)."""
+    index = MinHashLSH(threshold=threshold, num_perm=num_perm)
     return index.b, index.r
 
 
@@ -72,14 +79,14 @@ def _bucket_pairs(bucket: np.ndarray, owners: np.ndarray, n: int, max_size: int)
 def group_pairs(members: np.ndarray, starts: np.ndarray, sizes: np.ndarray, n: int, max_size: int) -> list[np.ndarray]:
     """Pair codes of each group ``members[start:start + size]`` (members sorted within a
     group): every two members of a group of up to ``max_size``; in a larger group, each
-    member with the group's first ``_REPRESENTATIVES`` members only, which bounds the work
+    member with the group's first ``REPRESENTATIVES`` members only, which bounds the work
     on a very common shingle or an LSH bucket of many duplicates."""
     small = sizes <= max_size
     codes = _pairs_within(members, starts[small], sizes[small], n)
     for start, size in zip(starts[~small], sizes[~small]):
         group = members[start : start + size]
-        i = np.repeat(np.arange(_REPRESENTATIVES), len(group))
-        j = np.tile(np.arange(len(group)), _REPRESENTATIVES)
+        i = np.repeat(np.arange(REPRESENTATIVES), len(group))
+        j = np.tile(np.arange(len(group)), REPRESENTATIVES)
         keep = i < j
         codes.append(group[i[keep]] * n + group[j[keep]])
     return codes
@@ -126,7 +133,7 @@ def sample_pair_codes(hashes: np.ndarray, owners: np.ndarray, n: int, max_df: in
 
     ``hashes`` and ``owners`` list every (sampled shingle, document number), in any order.
     The holders of a shingle held by more than ``max_df`` documents are paired only with its
-    first ``_REPRESENTATIVES`` holders. A pair's code occurs once per shingle it shares, so the
+    first ``REPRESENTATIVES`` holders. A pair's code occurs once per shingle it shares, so the
     codes of several sets of shingles can be counted together.
     """
     order = np.lexsort((owners, hashes))

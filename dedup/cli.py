@@ -282,11 +282,15 @@ def check_command(
         str | None,
         typer.Option("--format", metavar="SUFFIX", help="How to read standard input: txt, md, html, json, jsonl, csv… (guessed otherwise)."),
     ] = None,
+    no_index: Annotated[
+        bool, typer.Option("--no-index", help="Answer by scanning a copy of the database, not from its index (slower; the same answer).")
+    ] = False,
     workers: Annotated[int, typer.Option(help="Worker processes (0: one per core). Results do not depend on it.")] = 0,
 ) -> None:
     """Is each FILE a copy or a reuse of articles in the database? Of which, how much, and which is the original.
 
-    The answer is what a scan of the files into a copy of the database stores;
+    The answer is what a scan of the files into a copy of the database stores, found from
+    the index the last scan left (or by that scan, when the index cannot say it exactly);
     the database itself is not written (unless --add).
 
     Exit codes: 0 the check ran, match or not;
@@ -295,7 +299,7 @@ def check_command(
     from .checker import check
     from .config import ScanConfig
 
-    results = check(files, db, ScanConfig(workers=workers), add=add, stdin_format=stdin_format)
+    results = check(files, db, ScanConfig(workers=workers), add=add, stdin_format=stdin_format, use_index=not no_index)
     if as_json:
         print_json([r.as_dict() for r in results])
     else:

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import partial
+from functools import cache, partial
 from importlib.metadata import version
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from . import __version__, align, batches, boilerplate, candidates, ingest, provenance, sketch
 from .config import ScanConfig
-from .db import read, write
+from .db import index, read, write
 from .db.connection import scan_transaction
 from .errors import InputError
 from .models import Cluster, Document, InputProblem, Link, LinkRelation, Passage, ScanSummary, Sketch
@@ -45,6 +45,10 @@ class Detection:
     boilerplate_digest: str
     #: cluster id → the ``provenance.decision_key`` of its decision
     decision_keys: dict[int, str]
+    #: the boilerplate shingles found (sorted hashes)
+    boilerplate: np.ndarray
+    #: per document (in id order), whether shingles are left once boilerplate is out (LSH takes only those)
+    banded: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -121,6 +125,7 @@ def detect(
     )
     sketches = [sketch.strip(item, found) for item in full]
     del full
+    banded = np.array([len(item.shingles) > 0 for item in sketches], dtype=bool)
     by_lsh, by_passage = candidates.lsh_pairs(sketches, config), candidates.passage_pairs(sketches, config)
     pairs = sorted(by_lsh | by_passage)
     digest = boilerplate_digest(found)
@@ -143,7 +148,8 @@ def detect(
     outcome = batches.settle(links, shared, by_id, previous or {}, config, decide_all, known_decisions)
     return Detection(
         links=outcome.links, clusters=outcome.clusters, boilerplate_shingles=len(found), decisions=outcome.decisions,
-        new_sketches=made, boilerplate_digest=digest, decision_keys=outcome.decision_keys,
+        new_sketches=made, boilerplate_digest=digest, decision_keys=outcome.decision_keys, boilerplate=found,
+        banded=banded,
     )
 
 
@@ -273,6 +279,15 @@ def _scan_into(db: Database, root: Path, config: ScanConfig, progress: Progress 
         decisions=decisions, summary=summary, decision_keys=detection.decision_keys,
     )
     write.save_passages(db, [(link, passages, figures) for link, (passages, figures) in zip(detection.links, alignments)])
+    ordered = sorted(all_docs, key=lambda d: d.id)
+    fresh = {s.doc_id: s for s in detection.new_sketches}
+    bands, rows = candidates.lsh_bands(config)
+    index.rebuild(
+        db, scan_id, config_fingerprint=config.fingerprint(), versions=versions(),
+        sketches=[fresh[d.id] if d.id in fresh else known_sketches[d.id] for d in ordered],
+        sites=[boilerplate.site_of(d) for d in ordered], boilerplate=detection.boilerplate, banded=detection.banded,
+        bands=bands, rows=rows,
+    )
     return ScanResult(scan_id=scan_id, summary=summary, problems=problems)
 
 
@@ -351,12 +366,18 @@ def _sentences_chunk(indices: list[int], *, boilerplate: np.ndarray, config: Sca
     return batches.sentences_of((texts[k] for k in indices), boilerplate, config)
 
 
-def versions() -> dict[str, str]:
-    """Versions of dedup, Python and the libraries that decide results."""
+@cache
+def _versions() -> tuple[tuple[str, str], ...]:
+    """``versions``, read once per process."""
     found = {"dedup": __version__, "python": platform.python_version()}
     for package in ("datasketch", "rapidfuzz", "sqlite-utils", "trafilatura", "numpy"):
         found[package] = version(package)
-    return found
+    return tuple(found.items())
+
+
+def versions() -> dict[str, str]:
+    """Versions of dedup, Python and the libraries that decide results."""
+    return dict(_versions())
 
 
 def _now() -> str:

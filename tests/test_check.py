@@ -123,7 +123,7 @@ def test_an_unrelated_article_matches_nothing_and_the_exit_code_gates_on_a_match
     note.write_text(UNRELATED, encoding="utf-8")
     plain = invoke("check", note, "--db", stored, "--json")
     assert plain.exit_code == 0, plain.output
-    assert json.loads(plain.stdout) == [{"path": str(note), "matches": [], "problems": []}]
+    assert json.loads(plain.stdout) == [{"path": str(note), "matches": [], "problems": [], "answered_by": "index"}]
     assert invoke("check", note, "--db", stored).stdout == f"{note}\n  no match\n"
     assert invoke("check", note, "--db", stored, "--fail-on-match").exit_code == 0
     assert invoke("check", wire, "--db", stored).exit_code == 0
@@ -262,7 +262,7 @@ def test_the_format_of_standard_input_is_guessed_plainly():
 
 def test_json_shape(stored: Path, wire: Path):
     (answer,) = json.loads(invoke("check", wire, "--db", stored, "--json").stdout)
-    assert set(answer) == {"path", "matches", "problems"}
+    assert set(answer) == {"path", "matches", "problems", "answered_by"} and answer["answered_by"] == "index"
     match = next(m for m in answer["matches"] if m["path"] == SEED_000)
     assert set(match) == {
         "document_id", "path", "root", "record", "title", "relation", "direction", "similarity", "copy_coverage",

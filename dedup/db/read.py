@@ -283,3 +283,56 @@ def document_clusters(db: Database, document_ids: Iterable[str]) -> dict[str, in
 def stored_link_pairs(db: Database) -> frozenset[tuple[str, str]]:
     """Every stored link as its two document ids, the smaller first."""
     return frozenset((min(a, b), max(a, b)) for a, b in db.execute("SELECT source_id, copy_id FROM links"))
+
+
+def documents_by_id(db: Database, document_ids: Iterable[str]) -> dict[str, Document]:
+    """The stored documents of ``document_ids`` (those that exist), by id."""
+    columns = ", ".join(DOCUMENT_COLUMNS)
+    sql = f"SELECT {columns} FROM documents WHERE id IN (SELECT value FROM json_each(?))"
+    rows = db.execute(sql, [json.dumps(sorted(set(document_ids)))]).fetchall()
+    return {row[0]: Document(**dict(zip(DOCUMENT_COLUMNS, row))) for row in rows}
+
+
+def sketches_by_id(db: Database, document_ids: Iterable[str]) -> dict[str, Sketch]:
+    """The stored sketches of ``document_ids`` (before boilerplate is taken out), by id."""
+    sql = f"""SELECT document_id, {", ".join(SKETCH_ARRAYS)} FROM sketches
+              WHERE document_id IN (SELECT value FROM json_each(?))"""
+    return {
+        doc_id: decode_sketch(doc_id, dict(zip(SKETCH_ARRAYS, blobs)))
+        for doc_id, *blobs in db.execute(sql, [json.dumps(sorted(set(document_ids)))])
+    }
+
+
+def links_touching(db: Database, document_ids: Iterable[str]) -> list[tuple[str, str, str]]:
+    """``(source_id, copy_id, method)`` of every stored link with an end among ``document_ids``."""
+    sql = """WITH wanted AS (SELECT value AS id FROM json_each(?))
+             SELECT source_id, copy_id, method FROM links WHERE source_id IN wanted
+             UNION SELECT source_id, copy_id, method FROM links WHERE copy_id IN wanted"""
+    return [tuple(row) for row in db.execute(sql, [json.dumps(sorted(set(document_ids)))])]
+
+
+def alignments_of(db: Database, pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[Passage]]:
+    """The stored passages of the links ``(source_id, copy_id)`` (those stored that way round), by pair."""
+    wanted = sorted(set(pairs))
+    found: dict[tuple[str, str], list[Passage]] = {}
+    sql = """WITH wanted AS (SELECT json_extract(value, '$[0]') AS s, json_extract(value, '$[1]') AS c FROM json_each(?))
+             SELECT p.source_id, p.copy_id, kind, source_start, source_end, copy_start, copy_end, similarity, diff
+             FROM wanted w JOIN passages p ON p.source_id = w.s AND p.copy_id = w.c ORDER BY p.source_id, p.copy_id, position"""
+    for source_id, copy_id, kind, s_start, s_end, c_start, c_end, similarity, diff in db.execute(sql, [json.dumps(wanted)]):
+        found.setdefault((source_id, copy_id), []).append(Passage(kind, s_start, s_end, c_start, c_end, similarity, decode_diff(diff)))
+    return found
+
+
+def clusters_touching(db: Database, document_ids: Iterable[str]) -> dict[int, frozenset[str]]:
+    """Cluster id → member ids of every stored cluster with a member among ``document_ids``."""
+    sql = """SELECT cluster_id, document_id FROM cluster_members WHERE cluster_id IN
+             (SELECT cluster_id FROM cluster_members WHERE document_id IN (SELECT value FROM json_each(?)))"""
+    members: dict[int, set[str]] = {}
+    for cluster_id, doc_id in db.execute(sql, [json.dumps(sorted(set(document_ids)))]):
+        members.setdefault(cluster_id, set()).add(doc_id)
+    return {cid: frozenset(m) for cid, m in members.items()}
+
+
+def largest_cluster_id(db: Database) -> int:
+    """The highest stored cluster id (0 when there is none)."""
+    return db.execute("SELECT coalesce(max(id), 0) FROM clusters").fetchone()[0]

@@ -375,3 +375,24 @@ def m011_decision_keys(db: Database) -> None:
     made from (``provenance.decision_key``). A rescan that finds a group with the same key, with
     the same settings and versions, takes the stored decision instead of deciding again."""
     db["clusters"].add_column("decision_key", str)
+
+
+@MIGRATIONS()
+def m012_index(db: Database) -> None:
+    """The lookup index ``dedup check`` answers from (``db.index``), rebuilt by every scan:
+    ``index_state`` (one row: the scan it describes, its settings and versions, the
+    boilerplate it found, each document's shingle count and site), ``index_documents``
+    (document number → id, numbered in id order), ``index_shingles`` (which documents carry
+    each word-shingle hash) and ``index_bands`` (which documents share each MinHash LSH band),
+    the last two as sorted arrays in buckets of the hash's top 16 bits."""
+    db["index_state"].create(
+        {
+            "id": int, "scan_id": int, "config_fingerprint": str, "versions": str, "boilerplate": bytes,
+            "counts": bytes, "site_codes": bytes, "sites": str,
+        },
+        pk="id",
+    )
+    db["index_documents"].create({"number": int, "document_id": str}, pk="number")
+    db["index_documents"].create_index(["document_id"], unique=True)
+    db["index_shingles"].create({"bucket": int, "hashes": bytes, "numbers": bytes}, pk="bucket")
+    db["index_bands"].create({"bucket": int, "keys": bytes, "numbers": bytes}, pk="bucket")

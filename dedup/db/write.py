@@ -87,7 +87,7 @@ def save_results(
     previous: Mapping[int, dict],
     links: Iterable[Link],
     clusters: Iterable[Cluster],
-    summary: ScanSummary,
+    summary: ScanSummary | None,
     decisions: Mapping[int, Decision] | None = None,
     decision_keys: Mapping[int, str] | None = None,
 ) -> None:
@@ -97,7 +97,7 @@ def save_results(
     ``decisions`` (cluster id → provenance decision) fill the confidence, alternatives,
     scores, the copies' relations and coverage figures and the ``evidence`` rows; canonical
     changes go to ``cluster_changes``; ``decision_keys`` (cluster id → the key of its decision)
-    let a later scan reuse the decisions.
+    let a later scan reuse the decisions. The scan's row takes ``summary`` (None: left as it is).
     """
     decisions, decision_keys = decisions or {}, decision_keys or {}
     with db.atomic():
@@ -116,7 +116,8 @@ def save_results(
         db["cluster_members"].insert_all(member_rows, pk=("cluster_id", "document_id"))
         db["evidence"].insert_all(evidence_rows, pk="id")
         db["cluster_changes"].insert_all(change_rows(scan_id, previous, clusters, decisions), pk="id")
-        db["scans"].update(scan_id, summary.as_dict())
+        if summary is not None:
+            db["scans"].update(scan_id, summary.as_dict())
 
 
 def link_row(link: Link) -> dict:

@@ -186,6 +186,21 @@ def bench_incremental_command(
     )
 
 
+@bench_app.command("check")
+def bench_check_command(
+    source: Annotated[Path, typer.Argument(help="Folder of .txt articles to build the corpus from (e.g. the BBC corpus).")],
+    docs: Annotated[int, typer.Option(help="Number of articles in the generated corpus.")] = 20_000,
+    share: Annotated[float, typer.Option(help="Share of the corpus held back and checked one file at a time.")] = 0.01,
+    compare: Annotated[int, typer.Option(help="How many checks are also answered by scanning a copy of the database, and compared.")] = 10,
+    workdir: Annotated[Path | None, typer.Option(help="Where to write the corpus and database (default: a temporary folder).")] = None,
+) -> None:
+    """Time `dedup check` of single articles against a scanned corpus, in one process (JSON)."""
+    from ..options import print_json
+    from .bench_check import benchmark_check
+
+    print_json(benchmark_check(source, docs=docs, share=share, compare=compare, workdir=workdir).as_dict())
+
+
 @bench_app.command("spark")
 def bench_spark_command(
     source: Annotated[Path, typer.Argument(help="Folder of .txt articles to build the corpus from (e.g. the BBC corpus).")],
