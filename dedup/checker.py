@@ -24,7 +24,9 @@ import re
 import sqlite3
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -186,19 +188,21 @@ def _check_by_index(inputs: Sequence[CheckInput], staged: Path, db_path: Path, c
             found, docs, inner = ingest.load(staged, item.where, config)
             problems += [p for p in [found, *inner] if isinstance(p, InputProblem)]
             new += [ingest.root_scoped(d, root) for d in docs or []]
-    db = open_db(db_path, readonly=True)
+    db = _reader(db_path)
+    db.execute("BEGIN")  # one read transaction: every lookup sees the same state of the database
     try:
         _refuse_check_folder(db, db_path)
         addition = incremental.add(db, new, config, versions())
     finally:
-        db.close()
+        db.execute("ROLLBACK")
     answer = _empty_database()
     try:
         answer.execute("BEGIN")  # never committed: the database lives in memory for this answer only
         scan_id = write.start_scan(answer, "", root, {}, config.fingerprint(), {})
         write.save_documents(
             answer, scan_id, root=root, files=[], file_documents={}, removed_paths=[],
-            new_documents=addition.documents.values(), kept_document_ids=[], problems=[],
+            # No answer reads a text: leaving them out saves indexing them for search.
+            new_documents=[replace(d, text="") for d in addition.documents.values()], kept_document_ids=[], problems=[],
         )
         write.save_results(
             answer, scan_id, previous={}, links=addition.links, clusters=addition.clusters, summary=None,
@@ -208,6 +212,38 @@ def _check_by_index(inputs: Sequence[CheckInput], staged: Path, db_path: Path, c
         return read_answers(inputs, answer, root, problems, how=INDEXED)
     finally:
         answer.close()
+
+
+_readers = threading.local()
+#: How much of the database a kept connection maps into memory, at most (bytes).
+MMAP_BYTES = 1 << 31
+
+
+def _reader(db_path: Path) -> Database:
+    """A read-only connection to the database at ``db_path``, kept from one check to the next
+    in a thread while the database's files stay as they were: a service that checks article
+    after article keeps SQLite's page cache and memory map warm, instead of paying for them
+    again on every check."""
+    key = (db_path.resolve(), _stamp(db_path), _stamp(db_path.with_name(db_path.name + "-wal")))
+    kept = getattr(_readers, "kept", None)
+    if kept is not None and kept[0] == key:
+        return kept[1]
+    if kept is not None:
+        kept[1].close()
+        _readers.kept = None
+    db = open_db(db_path, readonly=True)
+    db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+    _readers.kept = (key, db)
+    return db
+
+
+def _stamp(path: Path) -> tuple | None:
+    """What tells a changed file: its inode, size and modification time (None: no file)."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        return None
+    return (found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns)
 
 
 @cache

@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 from sqlite_utils import Database
@@ -73,23 +72,27 @@ def add(db: Database, new: Sequence[Document], config: ScanConfig, versions: dic
     new = sorted(new, key=lambda d: d.id)
     raw = batches.sketch_texts([(d.id, d.text) for d in new], config)
     own = np.unique(np.concatenate([s.shingles for s in raw])) if raw else np.zeros(0, dtype=np.uint32)
-    held_hashes, held_numbers = index.carriers(db, own)
+    held_hashes, held_numbers = index.carriers(db, state, own)
     below = [index.numbers_below(db, d.id) for d in new]
     decided = _decide_boilerplate(db, state, new, raw, below, held_hashes, held_numbers, config)
-    found = np.union1d(np.setdiff1d(state.boilerplate, own, assume_unique=True), decided).astype(np.uint32)
+    found = _patched(state.boilerplate, own, decided)
     # A stored document that carries a shingle whose standing changed is "touched": its
-    # stripped sketch changes, so its candidates and links are found again like a new one's.
+    # stripped sketch changes, so its links are found again like a new one's.
     carried = np.unique(held_hashes)
-    flipped = carried[np.isin(carried, state.boilerplate) != np.isin(carried, decided)]
+    flipped = carried[sketch.in_sorted(carried, state.boilerplate) != sketch.in_sorted(carried, decided)]
     touched_numbers = np.unique(held_numbers[np.isin(held_hashes, flipped)])
     touched_ids = index.document_ids(db, touched_numbers)
     touched_raw = read.sketches_by_id(db, touched_ids)
+    # A touched document whose sampled shingles (the passage index's) did not change keeps its
+    # candidates of the last scan; one whose did is grouped again like a new one.
+    sampled_flips = flipped[flipped % config.passage_sample == 0]
+    regrouped = np.array([n for n, i in zip(touched_numbers.tolist(), touched_ids)
+                          if sketch.in_sorted(touched_raw[i].shingles, sampled_flips).any()], dtype=np.int64)
     query = Query(new, below, [sketch.strip(s, found) for s in raw], touched_numbers,
-                  [sketch.strip(touched_raw[i], found) for i in touched_ids], flipped)
-    for doc_id, after in zip(touched_ids, query.touched):
-        if bool(len(sketch.strip(touched_raw[doc_id], state.boilerplate).shingles)) != bool(len(after.shingles)):
-            raise NeedsScan("a stored document gains or loses all its shingles to boilerplate")
-    by_lsh, by_passage = _candidates(db, query, held_hashes, held_numbers, config)
+                  [sketch.strip(touched_raw[i], found) for i in touched_ids], flipped, regrouped)
+    if any(state.banded[n] != bool(len(after.shingles)) for n, after in zip(touched_numbers.tolist(), query.touched)):
+        raise NeedsScan("a stored document gains or loses all its shingles to boilerplate")
+    by_lsh, by_passage = _candidates(db, state, query, held_hashes, held_numbers, config)
     stored_ids = sorted({end for pair in by_lsh | by_passage for end in pair} - {d.id for d in new} - set(touched_ids))
     sketches = {s.doc_id: s for s in (*query.new_sketches, *query.touched)} | {
         doc_id: sketch.strip(s, found) for doc_id, s in read.sketches_by_id(db, stored_ids).items()
@@ -114,7 +117,8 @@ def add(db: Database, new: Sequence[Document], config: ScanConfig, versions: dic
         raise NeedsScan("a stored link is not found again from its sketches")
     previous = read.clusters_touching(db, component)
     previous.setdefault(read.largest_cluster_id(db), frozenset())  # new clusters are numbered after it
-    outcome = batches.settle(links + again, shared | again_shared, docs, previous, config)
+    known = read.stored_decisions(db, previous)  # groups with an unchanged decision key keep their decision
+    outcome = batches.settle(links + again, shared | again_shared, docs, previous, config, known=known)
     stored = read.alignments_of(db, [(l.source_id, l.copy_id) for l in outcome.links])
     alignments = [
         (stored[pair], align.coverage(stored[pair], len(docs[pair[0]].text), len(docs[pair[1]].text)))
@@ -133,7 +137,8 @@ def add(db: Database, new: Sequence[Document], config: ScanConfig, versions: dic
 class Query:
     """The documents whose candidates are looked up: the new ones (with ``below``: how many
     stored ids precede each) and the touched stored ones (by number), each with its sketch
-    without boilerplate; ``flipped`` are the shingles whose boilerplate standing changed."""
+    without boilerplate; ``flipped`` are the shingles whose boilerplate standing changed, and
+    ``regrouped`` the touched documents whose sampled shingles did (by number)."""
 
     new: Sequence[Document]
     below: Sequence[int]
@@ -141,11 +146,7 @@ class Query:
     touched_numbers: np.ndarray
     touched: Sequence[Sketch]
     flipped: np.ndarray
-
-    @cached_property
-    def touched_set(self) -> frozenset[int]:
-        """The touched documents' numbers."""
-        return frozenset(self.touched_numbers.tolist())
+    regrouped: np.ndarray
 
     def key(self, member) -> tuple:
         """The id order of a member: a stored number, or ``("new", k)``."""
@@ -154,15 +155,24 @@ class Query:
         return (member, 1, "")
 
 
+def _patched(boilerplate: np.ndarray, own: np.ndarray, decided: np.ndarray) -> np.ndarray:
+    """The sorted ``boilerplate`` with the shingles of ``own`` (sorted) decided again: those
+    of ``decided`` (sorted, a part of ``own``) in, the others out (without sorting it again)."""
+    at = np.searchsorted(boilerplate, own).clip(max=max(len(boilerplate) - 1, 0))
+    kept = np.delete(boilerplate, at[boilerplate[at] == own]) if len(boilerplate) else boilerplate
+    return np.insert(kept, np.searchsorted(kept, decided), decided).astype(np.uint32)
+
+
 def _order(new: Sequence[Document], below: Sequence[int], numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Local numbers, in id order, for the stored document ``numbers`` (sorted, unique) and
-    the new documents (whose ``below`` say how many stored ids precede each)."""
-    keys = [(int(n), 1, "") for n in numbers] + [(b, 0, d.id) for b, d in zip(below, new)]
-    rank = {key: i for i, key in enumerate(sorted(keys))}
-    return (
-        np.array([rank[(int(n), 1, "")] for n in numbers], dtype=np.int64),
-        np.array([rank[(b, 0, d.id)] for b, d in zip(below, new)], dtype=np.int64),
-    )
+    the new documents (in id order; ``below`` says how many stored ids precede each)."""
+    # A stored number n sorts at 2n + 1; a new document at 2 * below, before the stored one
+    # that follows it (new documents with the same ``below`` keep their id order).
+    primary = np.concatenate([2 * np.asarray(numbers, dtype=np.int64) + 1, 2 * np.asarray(below, dtype=np.int64)])
+    secondary = np.concatenate([np.zeros(len(numbers), dtype=np.int64), np.arange(len(new), dtype=np.int64)])
+    rank = np.empty(len(primary), dtype=np.int64)
+    rank[np.lexsort((secondary, primary))] = np.arange(len(primary))
+    return rank[: len(numbers)], rank[len(numbers) :]
 
 
 def _decide_boilerplate(db, state, new, raw, below, held_hashes, held_numbers, config: ScanConfig) -> np.ndarray:
@@ -189,7 +199,7 @@ def _decide_boilerplate(db, state, new, raw, below, held_hashes, held_numbers, c
     stored_of = dict(zip(local_stored.tolist(), stored_numbers.tolist()))
     involved = [i for i in np.unique(np.concatenate([a, b])).tolist() if i in stored_of]
     ids = index.document_ids(db, [stored_of[i] for i in involved])
-    minhash = {doc_id: s.minhash for doc_id, s in read.sketches_by_id(db, ids).items()}
+    minhash = read.signatures_by_id(db, ids)
     for local, doc_id in zip(involved, ids):
         signatures[local] = minhash[doc_id]
     for k, s in enumerate(raw):
@@ -200,79 +210,139 @@ def _decide_boilerplate(db, state, new, raw, below, held_hashes, held_numbers, c
     return boilerplate.furniture(groups, samples, codes, wanted[related])
 
 
-def _group_pairs(query: Query, stored: np.ndarray, new_members: Sequence[int], cap: int, what: str, *, appeared: bool):
-    """The pairs a group (an LSH bucket or a sampled shingle) makes that involve a queried
-    document, as ``candidates.group_pairs`` makes them: its stored members ``stored`` (numbers)
-    and the new documents ``new_members``. Raises ``NeedsScan`` when the new members change
-    the pairs among the stored ones (the group crosses its cap, or a new member becomes one of
-    its representatives), unless the group ``appeared`` (all its stored members are touched)."""
-    members = sorted([*stored, *(("new", k) for k in new_members)], key=query.key)
-    size = len(members)
+def _group_pairs(
+    query: Query, base: int, stored: np.ndarray, new_members: Sequence[int], regrouped: np.ndarray, cap: int, what: str, *, appeared: bool
+) -> np.ndarray:
+    """The pair codes (see ``_group_candidates``) a group (an LSH bucket or a sampled
+    shingle) makes that involve a new or a ``regrouped`` document, as ``candidates.group_pairs``
+    makes them: its stored members ``stored`` (numbers, sorted) and the new documents
+    ``new_members``. Raises ``NeedsScan`` when the new members change the pairs among the
+    stored ones (the group crosses its cap, or a new member becomes one of its
+    representatives), unless the group ``appeared`` (all its stored members are touched)."""
+    span = base + len(query.new)
+    size = len(stored) + len(new_members)
     if size < 2:
-        return set()
-    queried = [m for m in members if isinstance(m, tuple) or m in query.touched_set]
-    if new_members and not appeared:
-        if len(stored) <= cap < size:
-            raise NeedsScan(f"a new document takes a {what} past its cap")
-        if size > cap and any(isinstance(m, tuple) for m in members[: candidates.REPRESENTATIVES]):
-            raise NeedsScan(f"a new document becomes a representative of a {what} past its cap")
+        return np.zeros(0, dtype=np.int64)
+    if new_members and not appeared and len(stored) <= cap < size:
+        raise NeedsScan(f"a new document takes a {what} past its cap")
+    members = np.concatenate([stored, base + np.asarray(new_members, dtype=np.int64)])
+    queried = np.concatenate([stored[np.isin(stored, regrouped)], members[len(stored) :]])
     if size <= cap:
-        partners = {q: members for q in queried}
+        partners = [members] * len(queried)
     else:
-        leaders = members[: candidates.REPRESENTATIVES]
-        partners = {q: members if q in leaders else leaders for q in queried}
-    return {tuple(sorted((q, m), key=query.key)) for q, others in partners.items() for m in others if m != q}
+        # The first members in id order: the first stored ones, and any new one before them.
+        first = sorted([*(int(n) for n in stored[: candidates.REPRESENTATIVES]), *(("new", k) for k in new_members)], key=query.key)
+        leaders = np.array([base + m[1] if isinstance(m, tuple) else m for m in first[: candidates.REPRESENTATIVES]], dtype=np.int64)
+        if new_members and not appeared and (leaders >= base).any():
+            raise NeedsScan(f"a new document becomes a representative of a {what} past its cap")
+        partners = [members if q in leaders else leaders for q in queried.tolist()]
+    codes = [np.minimum(q, others[others != q]) * span + np.maximum(q, others[others != q]) for q, others in zip(queried.tolist(), partners)]
+    return np.unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.int64)
 
 
-def _candidates(db, query: Query, held_hashes, held_numbers, config: ScanConfig):
-    """The candidate pairs of the queried documents, ``(by_lsh, by_passage)``, as id pairs in id order."""
+def _candidates(db, state: index.IndexState, query: Query, held_hashes, held_numbers, config: ScanConfig):
+    """The candidate pairs of the queried documents, ``(by_lsh, by_passage)``, as id pairs in id order.
+
+    LSH buckets do not depend on boilerplate: a touched document keeps its LSH candidates of
+    the last scan. It keeps its passage candidates too when its sampled shingles did not
+    change, except those with a regrouped document (found again from that one's groups).
+    The new documents and the regrouped ones are looked up in the index.
+    """
     bands, rows = candidates.lsh_bands(config)
-    queried = [(("new", k), s) for k, s in enumerate(query.new_sketches)]
-    queried += [(int(n), s) for n, s in zip(query.touched_numbers, query.touched)]
-    lsh_pairs: set[tuple] = set()
-    present = [(m, s) for m, s in queried if len(s.shingles)]
+    base = state.n_documents  # a pair code names a new document k as base + k
+    span = base + len(query.new)
+    nothing = np.zeros(0, dtype=np.int64)
+    present = [(("new", k), s) for k, s in enumerate(query.new_sketches) if len(s.shingles)]
+    lsh_codes = [nothing]
     if present:
         digests = index.band_digests(np.stack([s.minhash for _, s in present]), bands, rows)
-        keys, numbers = index.band_members(db, digests.ravel())
-        new_of: dict[int, list[int]] = defaultdict(list)
-        for (member, _), row in zip(present, digests):
-            if isinstance(member, tuple):
-                for value in row.tolist():
-                    new_of[value].append(member[1])
-        values = np.unique(digests)
-        for value, lo, hi in zip(values.tolist(), np.searchsorted(keys, values, "left"), np.searchsorted(keys, values, "right")):
-            stored = numbers[lo:hi].tolist()
-            lsh_pairs |= _group_pairs(query, stored, new_of.get(value, []), config.lsh_max_bucket, "LSH bucket", appeared=False)
-    sampled = {m: candidates.sampled_shingles(s, config) for m, s in queried}
-    touched_sampled = [v for m, v in sampled.items() if not isinstance(m, tuple)]
-    extra_hashes, extra_numbers = index.carriers(db, np.concatenate(touched_sampled)) if touched_sampled else (held_hashes[:0], held_numbers[:0])
-    all_hashes = np.concatenate([held_hashes, extra_hashes])
-    all_numbers = np.concatenate([held_numbers, extra_numbers])
-    order = np.lexsort((all_numbers, all_hashes))
-    all_hashes, all_numbers = all_hashes[order], all_numbers[order]
-    new_holders: dict[int, list[int]] = defaultdict(list)
-    for member, values in sampled.items():
+        keys, numbers = index.band_members(db, state, digests.ravel())
+        own = {m: row for (m, _), row in zip(present, digests)}
+        lsh_codes.append(_group_candidates(query, base, own, keys, numbers, nothing, config.lsh_max_bucket, "LSH bucket", set())[0])
+    regrouped = set(query.regrouped.tolist())
+    sampled = {("new", k): candidates.sampled_shingles(s, config) for k, s in enumerate(query.new_sketches)}
+    sampled |= {int(n): candidates.sampled_shingles(s, config) for n, s in zip(query.touched_numbers.tolist(), query.touched) if n in regrouped}
+    again = [v for m, v in sampled.items() if not isinstance(m, tuple)]
+    extra = index.carriers(db, state, np.concatenate(again)) if again else (held_hashes[:0], held_numbers[:0])
+    # Every (sampled shingle, stored holder) once, sorted: both lookups may hold a pair.
+    codes = np.unique((np.concatenate([held_hashes, extra[0]]).astype(np.uint64) << np.uint64(32))
+                      | np.concatenate([held_numbers, extra[1]]).astype(np.uint64))
+    holder_hashes, holder_numbers = (codes >> np.uint64(32)).astype(np.uint32), (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    passage_codes, counts = _group_candidates(
+        query, base, sampled, holder_hashes, holder_numbers, query.regrouped, config.passage_max_df, "sampled shingle",
+        set(query.flipped.tolist()),
+    )
+    passage_codes = [passage_codes[counts >= config.passage_min_sampled]]
+    for number, (others, kinds) in index.partners(db, query.touched_numbers).items():
+        by_lsh = others[(kinds & index.BY_LSH) > 0]
+        lsh_codes.append(np.minimum(number, by_lsh) * span + np.maximum(number, by_lsh))
+        if number not in regrouped:
+            kept = others[((kinds & index.BY_PASSAGE) > 0) & ~np.isin(others, query.regrouped)]
+            passage_codes.append(np.minimum(number, kept) * span + np.maximum(number, kept))
+    lsh_codes, passage_codes = np.unique(np.concatenate(lsh_codes)), np.unique(np.concatenate(passage_codes))
+    ends = np.concatenate([np.divmod(lsh_codes, span), np.divmod(passage_codes, span)], axis=1)
+    wanted = sorted(set(ends[ends < base].tolist()))
+    id_of = dict(zip(wanted, index.document_ids(db, wanted))) | {base + k: d.id for k, d in enumerate(query.new)}
+
+    def ids(codes: np.ndarray) -> set[tuple[str, str]]:
+        found = set()
+        for first, second in zip(*np.divmod(codes, span)):
+            a, b = id_of[int(first)], id_of[int(second)]
+            found.add((min(a, b), max(a, b)))
+        return found
+
+    return ids(lsh_codes), ids(passage_codes)
+
+
+def _group_candidates(
+    query: Query, base: int, own: dict, keys: np.ndarray, numbers: np.ndarray, regrouped: np.ndarray, cap: int, what: str,
+    appeared: set,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs the groups make with a new or a ``regrouped`` document, as sorted pair codes
+    (``smaller * span + larger``, a new document k coded ``base + k``), with the number of
+    groups that make each.
+
+    A group is a key (an LSH band digest, a sampled shingle): ``own`` maps each new or
+    regrouped document to its keys, ``keys``/``numbers`` (sorted) list each key's stored
+    holders. ``appeared`` are keys whose group is new (all its stored holders touched). A
+    group under its cap with at most one new member pairs each queried member with every
+    other member (with numpy, each pair once: from its new end, else from its smaller
+    number); so does a group past its cap with no new member and no regrouped one among its
+    representatives, with those; the others go through ``_group_pairs``.
+    """
+    span = base + len(query.new)
+    new_of: dict[int, list[int]] = defaultdict(list)
+    for member, values in own.items():
         if isinstance(member, tuple):
             for value in values.tolist():
-                new_holders[value].append(member[1])
-    counts: dict[tuple, int] = defaultdict(int)
-    values = np.unique(np.concatenate(list(sampled.values()))) if sampled else np.zeros(0, dtype=np.uint32)
-    flipped = set(query.flipped.tolist())
-    starts, ends = np.searchsorted(all_hashes, values, "left"), np.searchsorted(all_hashes, values, "right")
-    for value, lo, hi in zip(values.tolist(), starts.tolist(), ends.tolist()):
-        stored = sorted(set(all_numbers[lo:hi].tolist()))
-        found = _group_pairs(query, stored, new_holders.get(value, []), config.passage_max_df, "sampled shingle", appeared=value in flipped)
-        for pair in found:
-            counts[pair] += 1
-    passage_pairs = {pair for pair, count in counts.items() if count >= config.passage_min_sampled}
-    wanted = sorted({m for pair in lsh_pairs | passage_pairs for m in pair if not isinstance(m, tuple)})
-    id_of = dict(zip(wanted, index.document_ids(db, wanted)))
-
-    def ids(pair: tuple) -> tuple[str, str]:
-        a, b = (query.new[m[1]].id if isinstance(m, tuple) else id_of[m] for m in pair)
-        return (min(a, b), max(a, b))
-
-    return {ids(p) for p in lsh_pairs}, {ids(p) for p in passage_pairs}
+                new_of[value].append(member[1])
+    values = np.unique(np.concatenate(list(own.values()))) if own else np.zeros(0, dtype=keys.dtype)
+    starts, ends = np.searchsorted(keys, values, "left"), np.searchsorted(keys, values, "right")
+    n_new = np.array([len(new_of.get(v, ())) for v in values.tolist()], dtype=np.int64)
+    sizes = ends - starts
+    simple = (sizes + n_new <= cap) & (n_new <= 1)
+    again = np.isin(numbers, regrouped)
+    leading = starts[:, None] + np.arange(candidates.REPRESENTATIVES)[None, :]
+    led = (sizes > cap) & (n_new == 0)
+    if len(numbers):
+        led &= ~again[np.minimum(leading, len(numbers) - 1)].any(axis=1)
+    found = [np.zeros(0, dtype=np.int64)]
+    for member, mine in own.items():
+        chosen = np.isin(values, mine)
+        lo, counts = starts[chosen & simple], sizes[chosen & simple]
+        spans = np.repeat(lo, counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+        partners = numbers[spans]
+        if isinstance(member, tuple):
+            code = base + member[1]
+        else:  # a regrouped member: its pairs with new or smaller regrouped members count from their side
+            code = member
+            partners = partners[~again[spans] | (partners > member)]
+            partners = np.concatenate([partners, numbers[leading[chosen & led]].ravel()])
+        found.append(np.minimum(code, partners) * span + np.maximum(code, partners))
+    rest = ~simple & ~led
+    for value, lo, hi in zip(values[rest].tolist(), starts[rest].tolist(), ends[rest].tolist()):
+        found.append(_group_pairs(query, base, numbers[lo:hi], new_of.get(value, []), regrouped, cap, what, appeared=value in appeared))
+    return np.unique(np.concatenate(found), return_counts=True)
 
 
 def _share_band(a: Sketch, b: Sketch, config: ScanConfig) -> bool:

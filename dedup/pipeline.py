@@ -21,7 +21,7 @@ from . import __version__, align, batches, boilerplate, candidates, ingest, prov
 from .config import ScanConfig
 from .db import index, read, write
 from .db.connection import scan_transaction
-from .errors import InputError
+from .errors import InputError, StoreError
 from .models import Cluster, Document, InputProblem, Link, LinkRelation, Passage, ScanSummary, Sketch
 from .workers import Background, parallel_map, shared, worker_count
 
@@ -49,6 +49,8 @@ class Detection:
     boilerplate: np.ndarray
     #: per document (in id order), whether shingles are left once boilerplate is out (LSH takes only those)
     banded: np.ndarray
+    #: the candidate pairs (document numbers in id order) of LSH and of the passage index
+    candidates: tuple[set[tuple[int, int]], set[tuple[int, int]]]
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,7 @@ def detect(
     return Detection(
         links=outcome.links, clusters=outcome.clusters, boilerplate_shingles=len(found), decisions=outcome.decisions,
         new_sketches=made, boilerplate_digest=digest, decision_keys=outcome.decision_keys, boilerplate=found,
-        banded=banded,
+        banded=banded, candidates=(by_lsh, by_passage),
     )
 
 
@@ -281,14 +283,50 @@ def _scan_into(db: Database, root: Path, config: ScanConfig, progress: Progress 
     write.save_passages(db, [(link, passages, figures) for link, (passages, figures) in zip(detection.links, alignments)])
     ordered = sorted(all_docs, key=lambda d: d.id)
     fresh = {s.doc_id: s for s in detection.new_sketches}
-    bands, rows = candidates.lsh_bands(config)
-    index.rebuild(
-        db, scan_id, config_fingerprint=config.fingerprint(), versions=versions(),
-        sketches=[fresh[d.id] if d.id in fresh else known_sketches[d.id] for d in ordered],
-        sites=[boilerplate.site_of(d) for d in ordered], boilerplate=detection.boilerplate, banded=detection.banded,
-        bands=bands, rows=rows,
+    _rebuild_index(
+        db, scan_id, config, versions(), ordered, [fresh[d.id] if d.id in fresh else known_sketches[d.id] for d in ordered],
+        detection.boilerplate, detection.banded, detection.candidates,
     )
     return ScanResult(scan_id=scan_id, summary=summary, problems=problems)
+
+
+def _rebuild_index(db: Database, scan_id: int, config: ScanConfig, found_versions: dict, docs, sketches, found, banded, pairs) -> None:
+    """Rebuild the lookup index (``db.index``) of a scan's ``docs`` (in id order) and their
+    ``sketches`` (before boilerplate), with the boilerplate ``found``, which documents take
+    part in LSH (``banded``) and the candidate ``pairs`` (of LSH, of the passage index)."""
+    bands, rows = candidates.lsh_bands(config)
+    index.rebuild(
+        db, scan_id, config_fingerprint=config.fingerprint(), versions=found_versions, sketches=sketches,
+        sites=[boilerplate.site_of(d) for d in docs], boilerplate=found, banded=banded, bands=bands, rows=rows,
+        lsh_pairs=pairs[0], passage_pairs=pairs[1],
+    )
+
+
+def index_stored(db: Database, scan_id: int) -> None:
+    """Rebuild the lookup index of every document ``db`` holds from its stored sketch, with
+    the settings and versions of the scan ``scan_id`` (for a database written by the Spark
+    engine's import). Its boilerplate is found again, as ``detect`` finds it; a digest that
+    differs from the scan's raises ``StoreError``."""
+    row = db["scans"].get(scan_id)
+    settings = json.loads(row["parameters"])
+    settings["columns"] = tuple(tuple(pair) for pair in settings["columns"]) if settings.get("columns") else None
+    config = ScanConfig(**settings)
+    docs = read.stored_documents(db)
+    stored = read.stored_sketches(db, config.sketch_fingerprint(__version__))
+    missing = [d.path for d in docs if d.id not in stored]
+    if missing:
+        raise StoreError(f"{len(missing)} documents have no sketch (the first: {missing[0]}): scan again to index them")
+    sketches = [stored[d.id] for d in docs]
+    found = boilerplate.find_boilerplate(
+        sketches, [boilerplate.site_of(d) for d in docs], corpus_min_docs=config.boilerplate_min_docs,
+        max_related=config.boilerplate_max_related, site_related=config.boilerplate_site_related,
+    )
+    if row["boilerplate_digest"] and boilerplate_digest(found) != row["boilerplate_digest"]:
+        raise StoreError(f"the boilerplate found again differs from scan {scan_id}'s: the index was not built")
+    stripped = [sketch.strip(s, found) for s in sketches]
+    banded = np.array([len(s.shingles) > 0 for s in stripped], dtype=bool)
+    pairs = (candidates.lsh_pairs(stripped, config), candidates.passage_pairs(stripped, config))
+    _rebuild_index(db, scan_id, config, json.loads(row["versions"]), docs, sketches, found, banded, pairs)
 
 
 def _check_root_name(root: str, stored: Sequence[str]) -> None:

@@ -74,11 +74,11 @@ def strip(item: Sketch, boilerplate: np.ndarray) -> Sketch:
     """The sketch without its boilerplate shingles (the signature is left as it is)."""
     if len(boilerplate) == 0:
         return item
-    keep = ~_member(item.shingles, boilerplate)
+    keep = ~in_sorted(item.shingles, boilerplate)
     return replace(item, shingles=item.shingles[keep], positions=item.positions[keep], quoted=item.quoted[keep])
 
 
-def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+def in_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
     """``np.isin(values, sorted_set)`` for a sorted ``sorted_set``, by binary search."""
     if len(sorted_set) == 0:
         return np.zeros(len(values), dtype=bool)
@@ -96,9 +96,9 @@ def sentences(text: str, boilerplate: np.ndarray, config: ScanConfig, cache: Tok
     ids = np.repeat(np.arange(count, dtype=np.int32), lengths)
     quoted = np.bincount(ids, weights=tokens.quoted, minlength=count) * 2 > lengths
     shingles = shingle_hashes(tokens.hashes, config.shingle_size)
-    starts_in = ids[: len(shingles)][_member(shingles, boilerplate)]
+    starts_in = ids[: len(shingles)][in_sorted(shingles, boilerplate)]
     furniture = np.bincount(starts_in, minlength=count) * 2 > lengths
-    content = ~_member(tokens.hashes, STOPWORD_HASHES) & ~(quoted | furniture)[ids]
+    content = ~in_sorted(tokens.hashes, STOPWORD_HASHES) & ~(quoted | furniture)[ids]
     words, owners = tokens.hashes[content], ids[content]
     order = np.lexsort((owners, words))
     words, owners = words[order], owners[order]

@@ -17,6 +17,8 @@ import pyarrow.parquet
 import pytest
 
 from browser import free_port, wait_for_url
+
+import dedup as dedup_api
 from dedup.eval.bench import make_corpus
 from dedup.spark import check_java
 
@@ -25,6 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 SCAN_COLUMNS = {"scan_id", "first_scan_id", "created_scan_id", "updated_scan_id"}
 TABLES = (
     "documents", "sketches", "files", "errors", "links", "clusters", "cluster_members", "evidence", "passages", "cluster_changes",
+    "index_state", "index_documents", "index_shingles", "index_bands", "index_pairs",  # the import builds the lookup index
 )
 SCAN_FIGURES = (
     "n_files", "n_documents", "n_errors", "n_links", "n_reuse_links", "n_clusters", "n_clustered_documents",
@@ -111,6 +114,8 @@ def test_seeds_and_bad_files_give_the_same_database_and_commands(tmp_path: Path)
         server.terminate()
         server.wait(timeout=30)
     assert [c["canonical_id"] for c in served] == [row[1] for row in table_rows(local_db, "clusters")]
+    (answer,) = dedup_api.check([corpus / "feed.csv"], spark_db)
+    assert answer.answered_by == "index" and answer.matches
 
 
 def test_a_generated_corpus_of_5000_articles_gives_the_same_clusters(tmp_path: Path):

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 from sqlite_utils import Database
 
 from ..errors import NotFoundError
@@ -42,7 +43,12 @@ def stored_files(db: Database, root: str) -> dict[str, str]:
 
 def stored_roots(db: Database) -> list[str]:
     """The scanned folders the database holds files of, sorted."""
-    return [row[0] for row in db.execute("SELECT DISTINCT root FROM files WHERE root IS NOT NULL ORDER BY root")]
+    # One index lookup per folder (a skip scan of the (root, path) key), not a pass over every file.
+    sql = """WITH RECURSIVE found(root) AS (
+                 SELECT min(root) FROM files
+                 UNION ALL SELECT (SELECT min(root) FROM files WHERE root > found.root) FROM found WHERE found.root IS NOT NULL)
+             SELECT root FROM found WHERE root IS NOT NULL"""
+    return [row[0] for row in db.execute(sql)]
 
 
 def stored_documents(db: Database) -> list[Document]:
@@ -90,16 +96,21 @@ def stored_alignments(db: Database, documents: Iterable[str]) -> dict[tuple[str,
     return found
 
 
-def stored_decisions(db: Database) -> dict[str, Decision]:
-    """The provenance decision of every stored cluster, by its ``decision_key`` (clusters
-    stored without one are left out), as the election made it (no relations)."""
+def stored_decisions(db: Database, cluster_ids: Iterable[int] | None = None) -> dict[str, Decision]:
+    """The provenance decision of every stored cluster (or of those of ``cluster_ids``), by its
+    ``decision_key`` (clusters stored without one are left out), as the election made it (no
+    relations)."""
+    wanted = "(SELECT id FROM clusters)" if cluster_ids is None else "(SELECT value FROM json_each(:ids))"
+    ids = {"ids": json.dumps(sorted(set(cluster_ids or ())))}
     evidence: dict[int, list[Evidence]] = {}
-    for cluster_id, *fields in db.execute("SELECT cluster_id, document_id, signal, weight, detail FROM evidence ORDER BY id"):
+    sql = f"SELECT cluster_id, document_id, signal, weight, detail FROM evidence WHERE cluster_id IN {wanted} ORDER BY id"
+    for cluster_id, *fields in db.execute(sql, ids):
         evidence.setdefault(cluster_id, []).append(Evidence(*fields))
-    scores = dict(db.execute("SELECT cluster_id, score FROM cluster_members WHERE role = 'canonical'").fetchall())
+    sql = f"SELECT cluster_id, score FROM cluster_members WHERE role = 'canonical' AND cluster_id IN {wanted}"
+    scores = dict(db.execute(sql, ids).fetchall())
     found = {}
-    sql = "SELECT id, decision_key, canonical_id, confidence, alternatives FROM clusters WHERE decision_key IS NOT NULL"
-    for cluster_id, key, canonical, confidence, alternatives in db.execute(sql):
+    sql = f"SELECT id, decision_key, canonical_id, confidence, alternatives FROM clusters WHERE decision_key IS NOT NULL AND id IN {wanted}"
+    for cluster_id, key, canonical, confidence, alternatives in db.execute(sql, ids):
         others = tuple((a["document_id"], a["score"], a["probability"]) for a in json.loads(alternatives))
         ranking = ((canonical, scores[cluster_id], confidence), *others)
         found[key] = Decision(canonical, confidence, ranking, tuple(evidence.get(cluster_id, ())))
@@ -300,6 +311,16 @@ def sketches_by_id(db: Database, document_ids: Iterable[str]) -> dict[str, Sketc
     return {
         doc_id: decode_sketch(doc_id, dict(zip(SKETCH_ARRAYS, blobs)))
         for doc_id, *blobs in db.execute(sql, [json.dumps(sorted(set(document_ids)))])
+    }
+
+
+def signatures_by_id(db: Database, document_ids: Iterable[str]) -> dict[str, np.ndarray]:
+    """The stored MinHash signatures of ``document_ids``, by id."""
+    sql = "SELECT document_id, minhash FROM sketches WHERE document_id IN (SELECT value FROM json_each(?))"
+    dtype = np.dtype(SKETCH_ARRAYS["minhash"]).newbyteorder("<")
+    return {
+        doc_id: np.frombuffer(blob, dtype=dtype).astype(SKETCH_ARRAYS["minhash"])
+        for doc_id, blob in db.execute(sql, [json.dumps(sorted(set(document_ids)))])
     }
 
 

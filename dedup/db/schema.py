@@ -383,12 +383,13 @@ def m012_index(db: Database) -> None:
     ``index_state`` (one row: the scan it describes, its settings and versions, the
     boilerplate it found, each document's shingle count and site), ``index_documents``
     (document number → id, numbered in id order), ``index_shingles`` (which documents carry
-    each word-shingle hash) and ``index_bands`` (which documents share each MinHash LSH band),
-    the last two as sorted arrays in buckets of the hash's top 16 bits."""
+    each word-shingle hash), ``index_bands`` (which documents share each MinHash LSH band) and
+    ``index_pairs`` (each document's candidate pairs); ``index_shingles`` and ``index_bands`` as
+    sorted arrays in buckets of the hash's top bits (``index_state`` says how many)."""
     db["index_state"].create(
         {
             "id": int, "scan_id": int, "config_fingerprint": str, "versions": str, "boilerplate": bytes,
-            "counts": bytes, "site_codes": bytes, "sites": str,
+            "counts": bytes, "banded": bytes, "site_codes": bytes, "sites": str, "shingle_bits": int, "band_bits": int,
         },
         pk="id",
     )
@@ -396,3 +397,4 @@ def m012_index(db: Database) -> None:
     db["index_documents"].create_index(["document_id"], unique=True)
     db["index_shingles"].create({"bucket": int, "hashes": bytes, "numbers": bytes}, pk="bucket")
     db["index_bands"].create({"bucket": int, "keys": bytes, "numbers": bytes}, pk="bucket")
+    db["index_pairs"].create({"number": int, "partners": bytes, "kinds": bytes}, pk="number")

@@ -23,6 +23,7 @@ from ..db.connection import scan_transaction
 from ..db.imports import RESULT_TABLES, import_results
 from ..errors import DedupError, InputError
 from ..models import ScanSummary
+from ..pipeline import index_stored
 
 
 class SparkError(DedupError):
@@ -114,7 +115,9 @@ def import_output(output: str | Path, db_path: str | Path) -> int:
     if len(scans) != 1:
         raise InputError(f"{output / 'scans'} should hold one scan, not {len(scans)}")
     with scan_transaction(db_path) as db:
-        return import_results(db, scans[0], rows)
+        scan_id = import_results(db, scans[0], rows)
+        index_stored(db, scan_id)  # so that dedup check answers from the index
+        return scan_id
 
 
 __all__ = ["SparkError", "check_java", "import_output", "scan", "session"]
