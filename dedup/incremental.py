@@ -1,23 +1,27 @@
 """What a scan would find about a few new documents, from the stored index instead of a scan.
 
-``pipeline.detect`` over the stored documents and the new ones, restricted to what touches
-the new ones, computed from the lookup index (``db.index``) of the last scan:
+``pipeline.detect`` over the stored documents and the new ones, restricted to what the new
+ones reach, computed from the lookup index (``db.index``) of the last scan:
 
 1. **boilerplate**: a shingle's standing depends only on the documents that carry it, so only
-   the new documents' shingles can change; each is decided again with the stored carriers
-   (``boilerplate`` functions on just those carriers, numbered in the same order);
+   the new documents' shingles can change; each is decided again on all its carriers
+   (``boilerplate`` functions on just those carriers, numbered in the same order). A stored
+   document carrying a shingle whose standing changed is *touched*;
 2. **candidates**: the stored documents that share an LSH band or ``passage_min_sampled``
-   sampled shingles with a new one (the same caps on large buckets);
-3. **verification** of those pairs, as a scan verifies them;
-4. **settling**: the connected component of the stored links that the new links reach is
-   verified again from its sketches (so every figure is the one a scan computes) and
-   settled with the new links (``batches.settle``); cluster ids follow the stored ones;
+   sampled shingles with a new one (the same caps on large buckets); a touched document keeps
+   its candidates of the last scan (``index_pairs``), or, when its sampled shingles changed,
+   is grouped again like a new one;
+3. **verification** of the pairs with a new or a touched document, as a scan verifies them;
+4. **settling**: the connected component of the stored links that the new links and the
+   touched documents reach is verified again from its sketches (so every figure is the one a
+   scan computes) and settled with the new links (``batches.settle``); cluster ids follow the
+   stored ones;
 5. **alignment** of the new links (the stored passages for the others).
 
-When the new documents would change anything among the stored documents alone (a shingle
-of theirs becomes or stops being boilerplate, an LSH bucket or a sampled shingle crosses its
-cap), or the index does not describe the last scan with the same settings and versions,
-``NeedsScan`` says why, and the caller scans instead.
+When the new documents would change the candidates among stored documents (an LSH bucket or
+a sampled shingle crosses its cap, or gets a new representative), a stored document would
+gain or lose all its shingles to boilerplate, or the index does not describe the last scan
+with the same settings and versions, ``NeedsScan`` says why, and the caller scans instead.
 """
 
 from __future__ import annotations

@@ -101,7 +101,7 @@ def save_results(
     """
     decisions, decision_keys = decisions or {}, decision_keys or {}
     with db.atomic():
-        db["links"].insert_all(({**link_row(l), "scan_id": scan_id} for l in links), pk=("source_id", "copy_id"))
+        _insert_dicts(db, "links", [{**link_row(l), "scan_id": scan_id} for l in links])
         clusters = list(clusters)
         cluster_rows, member_rows, evidence_rows = [], [], []
         for cluster in clusters:
@@ -111,11 +111,10 @@ def save_results(
             cluster_rows.append(found[0])
             member_rows.extend(found[1])
             evidence_rows.extend(found[2])
-        # One insert per table: sqlite-utils inspects the table on every call.
-        db["clusters"].insert_all(cluster_rows, pk="id")
-        db["cluster_members"].insert_all(member_rows, pk=("cluster_id", "document_id"))
-        db["evidence"].insert_all(evidence_rows, pk="id")
-        db["cluster_changes"].insert_all(change_rows(scan_id, previous, clusters, decisions), pk="id")
+        _insert_dicts(db, "clusters", cluster_rows)
+        _insert_dicts(db, "cluster_members", member_rows)
+        _insert_dicts(db, "evidence", evidence_rows)
+        _insert_dicts(db, "cluster_changes", change_rows(scan_id, previous, clusters, decisions))
         if summary is not None:
             db["scans"].update(scan_id, summary.as_dict())
 
@@ -247,6 +246,13 @@ def _insert_many(db: Database, table: str, columns: tuple[str, ...], rows, *, re
     names = ", ".join(f"[{c}]" for c in columns)
     marks = ", ".join("?" for _ in columns)
     db.conn.executemany(f"{verb} INTO [{table}] ({names}) VALUES ({marks})", rows)
+
+
+def _insert_dicts(db: Database, table: str, rows: Sequence[Mapping]) -> None:
+    """Insert rows of plain values given as dicts with the same keys (one ``executemany``)."""
+    if rows:
+        columns = tuple(rows[0])
+        _insert_many(db, table, columns, (tuple(row[c] for c in columns) for row in rows))
 
 
 def save_sketches(db: Database, sketches: Iterable[tuple[Sketch, str]], fingerprint: str) -> None:
