@@ -25,6 +25,7 @@ one author.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from pathlib import PurePosixPath
@@ -201,3 +202,8 @@ def site_codes_of(sites: Sequence[str | None]) -> np.ndarray:
     names = sorted({s for s in sites if s is not None})
     number = {name: i for i, name in enumerate(names)}
     return np.array([number.get(s, -1) if s is not None else -1 for s in sites], dtype=np.int64)
+
+
+def digest(found: np.ndarray) -> str:
+    """A short hash of a detection's boilerplate shingles (sorted hashes)."""
+    return hashlib.sha256(np.ascontiguousarray(found, dtype="<u4").tobytes()).hexdigest()[:16]

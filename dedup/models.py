@@ -235,7 +235,7 @@ class ScanSummary:
     n_clusters: int
     n_clustered_documents: int
     n_boilerplate_shingles: int
-    #: identifies the boilerplate found (``pipeline.boilerplate_digest``)
+    #: identifies the boilerplate found (``boilerplate.digest``)
     boilerplate_digest: str
 
     @property

@@ -3,7 +3,6 @@ verify (copy or reuse) → cluster → provenance → align → store."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 from collections import Counter
@@ -17,11 +16,11 @@ from pathlib import Path
 import numpy as np
 from sqlite_utils import Database
 
-from . import __version__, align, batches, boilerplate, candidates, ingest, provenance, sketch
+from . import __version__, align, batches, boilerplate, candidates, indexing, ingest, provenance, sketch
 from .config import ScanConfig
-from .db import index, read, write
+from .db import read, write
 from .db.connection import scan_transaction
-from .errors import InputError, StoreError
+from .errors import InputError
 from .models import Cluster, Document, InputProblem, Link, LinkRelation, Passage, ScanSummary, Sketch
 from .workers import Background, parallel_map, shared, worker_count
 
@@ -77,11 +76,6 @@ class Settled:
         return (min(a, b), max(a, b)) in self.linked
 
 
-def boilerplate_digest(found: np.ndarray) -> str:
-    """A short hash of a detection's boilerplate shingles (sorted hashes)."""
-    return hashlib.sha256(np.ascontiguousarray(found, dtype="<u4").tobytes()).hexdigest()[:16]
-
-
 @dataclass(frozen=True)
 class ScanResult:
     """The summary of a scan, as stored in its ``scans`` row."""
@@ -130,7 +124,7 @@ def detect(
     banded = np.array([len(item.shingles) > 0 for item in sketches], dtype=bool)
     by_lsh, by_passage = candidates.lsh_pairs(sketches, config), candidates.passage_pairs(sketches, config)
     pairs = sorted(by_lsh | by_passage)
-    digest = boilerplate_digest(found)
+    digest = boilerplate.digest(found)
     if settled is not None and settled.boilerplate_digest == digest:
         pairs = [(i, j) for i, j in pairs if settled.to_verify(docs[i].id, docs[j].id)]
     if progress:
@@ -283,50 +277,11 @@ def _scan_into(db: Database, root: Path, config: ScanConfig, progress: Progress 
     write.save_passages(db, [(link, passages, figures) for link, (passages, figures) in zip(detection.links, alignments)])
     ordered = sorted(all_docs, key=lambda d: d.id)
     fresh = {s.doc_id: s for s in detection.new_sketches}
-    _rebuild_index(
+    indexing.rebuild(
         db, scan_id, config, versions(), ordered, [fresh[d.id] if d.id in fresh else known_sketches[d.id] for d in ordered],
         detection.boilerplate, detection.banded, detection.candidates,
     )
     return ScanResult(scan_id=scan_id, summary=summary, problems=problems)
-
-
-def _rebuild_index(db: Database, scan_id: int, config: ScanConfig, found_versions: dict, docs, sketches, found, banded, pairs) -> None:
-    """Rebuild the lookup index (``db.index``) of a scan's ``docs`` (in id order) and their
-    ``sketches`` (before boilerplate), with the boilerplate ``found``, which documents take
-    part in LSH (``banded``) and the candidate ``pairs`` (of LSH, of the passage index)."""
-    bands, rows = candidates.lsh_bands(config)
-    index.rebuild(
-        db, scan_id, config_fingerprint=config.fingerprint(), versions=found_versions, sketches=sketches,
-        sites=[boilerplate.site_of(d) for d in docs], boilerplate=found, banded=banded, bands=bands, rows=rows,
-        lsh_pairs=pairs[0], passage_pairs=pairs[1],
-    )
-
-
-def index_stored(db: Database, scan_id: int) -> None:
-    """Rebuild the lookup index of every document ``db`` holds from its stored sketch, with
-    the settings and versions of the scan ``scan_id`` (for a database written by the Spark
-    engine's import). Its boilerplate is found again, as ``detect`` finds it; a digest that
-    differs from the scan's raises ``StoreError``."""
-    row = db["scans"].get(scan_id)
-    settings = json.loads(row["parameters"])
-    settings["columns"] = tuple(tuple(pair) for pair in settings["columns"]) if settings.get("columns") else None
-    config = ScanConfig(**settings)
-    docs = read.stored_documents(db)
-    stored = read.stored_sketches(db, config.sketch_fingerprint(__version__))
-    missing = [d.path for d in docs if d.id not in stored]
-    if missing:
-        raise StoreError(f"{len(missing)} documents have no sketch (the first: {missing[0]}): scan again to index them")
-    sketches = [stored[d.id] for d in docs]
-    found = boilerplate.find_boilerplate(
-        sketches, [boilerplate.site_of(d) for d in docs], corpus_min_docs=config.boilerplate_min_docs,
-        max_related=config.boilerplate_max_related, site_related=config.boilerplate_site_related,
-    )
-    if row["boilerplate_digest"] and boilerplate_digest(found) != row["boilerplate_digest"]:
-        raise StoreError(f"the boilerplate found again differs from scan {scan_id}'s: the index was not built")
-    stripped = [sketch.strip(s, found) for s in sketches]
-    banded = np.array([len(s.shingles) > 0 for s in stripped], dtype=bool)
-    pairs = (candidates.lsh_pairs(stripped, config), candidates.passage_pairs(stripped, config))
-    _rebuild_index(db, scan_id, config, json.loads(row["versions"]), docs, sketches, found, banded, pairs)
 
 
 def _check_root_name(root: str, stored: Sequence[str]) -> None:

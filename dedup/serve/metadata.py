@@ -238,46 +238,6 @@ TABLES: dict[str, Table] = {
             "boilerplate_digest": "A hash of the boilerplate the scan found: a rescan that finds the same verifies less.",
         },
     ),
-    "sketches": Table(
-        "The index a rescan reuses: each document's word-shingle hashes and MinHash signature (binary).",
-        "document_id text_sha256 fingerprint shingles positions quoted minhash",
-        {"document_id": "The document sketched.", "text_sha256": "SHA-256 of the text sketched (a changed text is sketched again).",
-         "fingerprint": "Hash of what else the sketch depends on: shingle size, MinHash permutations and seed, version.",
-         "shingles": "Sorted unique word-shingle hashes (uint32, little-endian).", "positions": "Each shingle's first word (int32).",
-         "quoted": "Whether each shingle lies in a quotation (a byte each).", "minhash": "The MinHash signature (uint32 each)."},
-        {"hidden": True},
-    ),
-    "index_state": Table(
-        "The lookup index dedup check answers from (binary), rebuilt by every scan: what it describes.",
-        "id scan_id config_fingerprint versions boilerplate counts banded site_codes sites shingle_bits band_bits",
-        {"id": "Always 1: the index has one state.", "scan_id": "The scan the index describes.", "config_fingerprint": "Hash of that scan's settings.",
-         "versions": "JSON: the versions that scan ran with.", "boilerplate": "The boilerplate shingle hashes it found (uint32).",
-         "counts": "Per document number: its shingle count (uint32).", "banded": "Per document number: whether it takes part in LSH (a byte).",
-         "site_codes": "Per document number: its site, a position in sites (int32, -1: none).", "sites": "JSON: the site names.",
-         "shingle_bits": "Top bits of a shingle hash that name its index_shingles bucket.",
-         "band_bits": "Top bits of a band digest that name its index_bands bucket."},
-        {"hidden": True},
-    ),
-    "index_documents": Table(
-        "The lookup index: each document's number (its place in id order).", "number document_id",
-        {"number": "The document's number in the index.", "document_id": "The document."}, {"hidden": True},
-    ),
-    "index_shingles": Table(
-        "The lookup index: which documents carry each word shingle, by bucket (binary).", "bucket hashes numbers",
-        {"bucket": "Top bits of the shingle hashes.", "hashes": "Shingle hashes, sorted (uint32).", "numbers": "The carrier of each (uint32)."},
-        {"hidden": True},
-    ),
-    "index_bands": Table(
-        "The lookup index: which documents share each MinHash LSH band, by bucket (binary).", "bucket keys numbers",
-        {"bucket": "Top bits of the band digests.", "keys": "Band digests, sorted (uint64).", "numbers": "The document of each (uint32)."},
-        {"hidden": True},
-    ),
-    "index_pairs": Table(
-        "The lookup index: each document's candidate pairs of the last scan (binary).", "number partners kinds",
-        {"number": "The document's number in the index.", "partners": "The documents it was a candidate pair with (uint32).",
-         "kinds": "A byte each: 1 proposed by LSH, 2 by the passage index, 3 both."},
-        {"hidden": True},
-    ),
     "files": Table(
         "Every file the scans read, with the hash that lets a rescan skip unchanged files.",
         "root path sha256 size n_documents scan_id",
@@ -399,6 +359,8 @@ def metadata(db_path: Path | str, *, reports_url: str | None) -> dict:
 
     ``reports_url`` is where the HTML report pages are served (``None``: no report links).
     """
+    from .internal import INTERNAL_TABLES  # they are described with this module's Table
+
     name = database_name(db_path)
     home = html.escape(f"/{quote(name)}")  # the database name comes from a file name: keep it inert
     links = " · ".join(f'<a href="{home}/{table}">{label}</a>' for table, label in NAVIGATION)
@@ -419,7 +381,7 @@ def metadata(db_path: Path | str, *, reports_url: str | None) -> dict:
                     "the aligned passages of each link, and the provenance evidence for each canonical."
                 ),
                 "tables": {
-                    **{table: entry.metadata() for table, entry in TABLES.items()},
+                    **{table: entry.metadata() for table, entry in {**TABLES, **INTERNAL_TABLES}.items()},
                     "_sqlite_migrations": {"hidden": True, "description": "Schema migrations applied (sqlite-utils)."},
                 },
                 "queries": queries,

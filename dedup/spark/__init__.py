@@ -23,7 +23,7 @@ from ..db.connection import scan_transaction
 from ..db.imports import RESULT_TABLES, import_results
 from ..errors import DedupError, InputError
 from ..models import ScanSummary
-from ..pipeline import index_stored
+from ..indexing import index_stored
 
 
 class SparkError(DedupError):

@@ -43,7 +43,7 @@ from ..db.codec import encode_sketch
 from ..db.imports import SCAN_COLUMNS, table_columns
 from ..db.write import PASSAGE_COLUMNS, change_rows, cluster_table_rows, document_row, link_row, passage_values
 from ..models import InputProblem, LinkRelation, ScanSummary
-from ..pipeline import boilerplate_digest, versions
+from ..pipeline import versions
 from ..sketch import strip
 from . import tasks
 
@@ -92,7 +92,7 @@ def run(spark, source: str, output: str, config: ScanConfig, partitions: int) ->
     aligned = _align(oriented, by_id, partitions).cache()
     decided = _relations(clusters, aligned, partitions).cache()
 
-    digest = boilerplate_digest(found)
+    digest = boilerplate.digest(found)
     n_links = aligned.count()
     summary = ScanSummary(
         finished_at="",
