@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlite_utils import Database
 
-from . import align, batches, boilerplate, candidates, provenance, sketch
+from . import align, batches, boilerplate, candidates, pipeline, provenance, sketch
 from .config import ScanConfig
 from .db import index, read
 from .models import Cluster, Document, Link, Passage, Sketch
@@ -124,11 +124,7 @@ def add(db: Database, new: Sequence[Document], config: ScanConfig, versions: dic
     known = read.stored_decisions(db, previous)  # groups with an unchanged decision key keep their decision
     outcome = batches.settle(links + again, shared | again_shared, docs, previous, config, known=known)
     stored = read.alignments_of(db, [(l.source_id, l.copy_id) for l in outcome.links])
-    alignments = [
-        (stored[pair], align.coverage(stored[pair], len(docs[pair[0]].text), len(docs[pair[1]].text)))
-        if (pair := (l.source_id, l.copy_id)) in stored else batches.align_texts(docs[pair[0]].text, docs[pair[1]].text)
-        for l in outcome.links
-    ]
+    alignments = pipeline.align_links(outcome.links, list(docs.values()), known=stored)
     aligned = {(l.source_id, l.copy_id): passages for l, (passages, _) in zip(outcome.links, alignments)}
     return Addition(
         documents=docs, links=outcome.links, clusters=outcome.clusters,
