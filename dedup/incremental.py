@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from sqlite_utils import Database
@@ -37,6 +38,7 @@ from . import align, batches, boilerplate, candidates, pipeline, provenance, ske
 from .config import ScanConfig
 from .db import index, read
 from .models import Cluster, Document, Link, Passage, Sketch
+from .workers import parallel_map
 
 
 class NeedsScan(Exception):
@@ -51,7 +53,13 @@ class Addition:
     reach; ``links`` (source → copy) and ``clusters`` are those among them, ``decisions`` the
     clusters' provenance (with the copies' relations), ``alignments`` each link's passages
     and coverage, in link order. ``touched`` are the stored documents whose boilerplate the new
-    ones changed (their candidates and links were found again).
+    ones changed (their candidates and links were found again); ``component`` the stored
+    documents whose stored links and clusters ``links`` and ``clusters`` replace.
+
+    What extends the index (``db.index.extend``): ``sketches`` (of the new documents, before
+    boilerplate, in id order) and ``banded`` (whether each has shingles left), ``boilerplate``
+    (the shingles that are boilerplate with the new documents in), and ``candidates``: every
+    candidate pair (id pairs, LSH's and the passage index's) of the new and touched documents.
     """
 
     documents: dict[str, Document]
@@ -61,23 +69,32 @@ class Addition:
     decision_keys: dict[int, str]
     alignments: list[tuple[list[Passage], align.Coverage]]
     touched: tuple[str, ...]
+    component: frozenset[str]
+    sketches: list[Sketch]
+    banded: np.ndarray
+    boilerplate: np.ndarray
+    candidates: tuple[set[tuple[str, str]], set[tuple[str, str]]]
 
 
-def add(db: Database, new: Sequence[Document], config: ScanConfig, versions: dict) -> Addition:
+def add(db: Database, new: Sequence[Document], config: ScanConfig, versions: dict, workers: int = 1) -> Addition:
     """What a scan of the stored documents of ``db`` with ``new`` added finds about the new
     ones, computed from the index. Raises ``NeedsScan`` when the index cannot say it exactly.
-    ``versions`` are the running versions (``pipeline.versions``)."""
+    ``versions`` are the running versions (``pipeline.versions``); ``workers`` processes
+    sketch and align (the result does not depend on it)."""
     state = index.load_state(db)
     latest = read.last_scan(db, 2**62)
     if state is None or latest is None or state.scan_id != latest["id"]:
         raise NeedsScan("the index does not describe the last scan")
     if state.config_fingerprint != config.fingerprint() or state.versions != versions:
         raise NeedsScan("the last scan ran with other settings or versions")
+    if not new:
+        nothing = np.zeros(0, dtype=bool)
+        return Addition({}, [], [], {}, {}, [], (), frozenset(), [], nothing, state.boilerplate, (set(), set()))
     new = sorted(new, key=lambda d: d.id)
-    raw = batches.sketch_texts([(d.id, d.text) for d in new], config)
+    raw = parallel_map(partial(batches.sketch_texts, config=config), [(d.id, d.text) for d in new], workers)
     own = np.unique(np.concatenate([s.shingles for s in raw])) if raw else np.zeros(0, dtype=np.uint32)
     held_hashes, held_numbers = index.carriers(db, state, own)
-    below = [index.numbers_below(db, d.id) for d in new]
+    below = [index.numbers_below(db, state, d.id) for d in new]
     decided = _decide_boilerplate(db, state, new, raw, below, held_hashes, held_numbers, config)
     found = _patched(state.boilerplate, own, decided)
     # A stored document that carries a shingle whose standing changed is "touched": its
@@ -92,7 +109,7 @@ def add(db: Database, new: Sequence[Document], config: ScanConfig, versions: dic
     sampled_flips = flipped[flipped % config.passage_sample == 0]
     regrouped = np.array([n for n, i in zip(touched_numbers.tolist(), touched_ids)
                           if sketch.in_sorted(touched_raw[i].shingles, sampled_flips).any()], dtype=np.int64)
-    query = Query(new, below, [sketch.strip(s, found) for s in raw], touched_numbers,
+    query = Query(new, below, state.ranks, [sketch.strip(s, found) for s in raw], touched_numbers,
                   [sketch.strip(touched_raw[i], found) for i in touched_ids], flipped, regrouped)
     if any(state.banded[n] != bool(len(after.shingles)) for n, after in zip(touched_numbers.tolist(), query.touched)):
         raise NeedsScan("a stored document gains or loses all its shingles to boilerplate")
@@ -107,7 +124,7 @@ def add(db: Database, new: Sequence[Document], config: ScanConfig, versions: dic
     links, shared = _verify(pairs, sketches, docs, found, config, by_lsh, by_passage)
     queried = {d.id for d in new} | set(touched_ids)
     reached = ({end for l in links for end in (l.source_id, l.copy_id)} | set(touched_ids)) - {d.id for d in new}
-    component, stored_links = _component(db, reached)
+    component, stored_links = read.linked_component(db, reached)
     docs |= read.documents_by_id(db, component - docs.keys())
     sketches |= {doc_id: sketch.strip(s, found) for doc_id, s in read.sketches_by_id(db, component - sketches.keys()).items()}
     # The stored links between two untouched documents are verified again (their stored
@@ -122,26 +139,32 @@ def add(db: Database, new: Sequence[Document], config: ScanConfig, versions: dic
     previous = read.clusters_touching(db, component)
     previous.setdefault(read.largest_cluster_id(db), frozenset())  # new clusters are numbered after it
     known = read.stored_decisions(db, previous)  # groups with an unchanged decision key keep their decision
-    outcome = batches.settle(links + again, shared | again_shared, docs, previous, config, known=known)
+    # In pair order, as a scan settles them (a decision's key hashes its links in order).
+    verified = sorted(links + again, key=lambda l: (l.source_id, l.copy_id))
+    outcome = batches.settle(verified, shared | again_shared, docs, previous, config, known=known)
     stored = read.alignments_of(db, [(l.source_id, l.copy_id) for l in outcome.links])
-    alignments = pipeline.align_links(outcome.links, list(docs.values()), known=stored)
+    alignments = pipeline.align_links(outcome.links, list(docs.values()), workers, known=stored)
     aligned = {(l.source_id, l.copy_id): passages for l, (passages, _) in zip(outcome.links, alignments)}
     return Addition(
         documents=docs, links=outcome.links, clusters=outcome.clusters,
         decisions=provenance.with_passages(outcome.decisions, outcome.links, aligned),
-        decision_keys=outcome.decision_keys, alignments=alignments, touched=tuple(touched_ids),
+        decision_keys=outcome.decision_keys, alignments=alignments, touched=tuple(touched_ids), component=frozenset(component),
+        sketches=raw, banded=np.array([len(s.shingles) > 0 for s in query.new_sketches], dtype=bool), boilerplate=found,
+        candidates=(by_lsh, by_passage),
     )
 
 
 @dataclass(frozen=True)
 class Query:
     """The documents whose candidates are looked up: the new ones (with ``below``: how many
-    stored ids precede each) and the touched stored ones (by number), each with its sketch
+    stored ids precede each; ``ranks``: each stored number's place in id order) and the
+    touched stored ones (by number), each with its sketch
     without boilerplate; ``flipped`` are the shingles whose boilerplate standing changed, and
     ``regrouped`` the touched documents whose sampled shingles did (by number)."""
 
     new: Sequence[Document]
     below: Sequence[int]
+    ranks: np.ndarray
     new_sketches: Sequence[Sketch]
     touched_numbers: np.ndarray
     touched: Sequence[Sketch]
@@ -152,7 +175,7 @@ class Query:
         """The id order of a member: a stored number, or ``("new", k)``."""
         if isinstance(member, tuple):
             return (self.below[member[1]], 0, self.new[member[1]].id)
-        return (member, 1, "")
+        return (int(self.ranks[member]), 1, "")
 
 
 def _patched(boilerplate: np.ndarray, own: np.ndarray, decided: np.ndarray) -> np.ndarray:
@@ -163,12 +186,13 @@ def _patched(boilerplate: np.ndarray, own: np.ndarray, decided: np.ndarray) -> n
     return np.insert(kept, np.searchsorted(kept, decided), decided).astype(np.uint32)
 
 
-def _order(new: Sequence[Document], below: Sequence[int], numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Local numbers, in id order, for the stored document ``numbers`` (sorted, unique) and
-    the new documents (in id order; ``below`` says how many stored ids precede each)."""
-    # A stored number n sorts at 2n + 1; a new document at 2 * below, before the stored one
-    # that follows it (new documents with the same ``below`` keep their id order).
-    primary = np.concatenate([2 * np.asarray(numbers, dtype=np.int64) + 1, 2 * np.asarray(below, dtype=np.int64)])
+def _order(new: Sequence[Document], below: Sequence[int], numbers: np.ndarray, ranks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Local numbers, in id order, for the stored document ``numbers`` (unique; ``ranks``
+    gives each number's place in id order) and the new documents (in id order; ``below``
+    says how many stored ids precede each)."""
+    # A stored document of rank r sorts at 2r + 1; a new document at 2 * below, before the
+    # stored one that follows it (new documents with the same ``below`` keep their id order).
+    primary = np.concatenate([2 * ranks[np.asarray(numbers, dtype=np.int64)] + 1, 2 * np.asarray(below, dtype=np.int64)])
     secondary = np.concatenate([np.zeros(len(numbers), dtype=np.int64), np.arange(len(new), dtype=np.int64)])
     rank = np.empty(len(primary), dtype=np.int64)
     rank[np.lexsort((secondary, primary))] = np.arange(len(primary))
@@ -179,7 +203,7 @@ def _decide_boilerplate(db, state, new, raw, below, held_hashes, held_numbers, c
     """Which of the new documents' shingles are boilerplate once they are added: each decided
     by the ``boilerplate`` functions on all its carriers, stored and new."""
     stored_numbers = np.unique(held_numbers)
-    local_stored, local_new = _order(new, below, stored_numbers)
+    local_stored, local_new = _order(new, below, stored_numbers, state.ranks)
     n = len(stored_numbers) + len(new)
     hashes = np.concatenate([held_hashes, *[s.shingles for s in raw]])
     owners = np.concatenate([local_stored[np.searchsorted(stored_numbers, held_numbers)]]
@@ -268,6 +292,8 @@ def _candidates(db, state: index.IndexState, query: Query, held_hashes, held_num
     codes = np.unique((np.concatenate([held_hashes, extra[0]]).astype(np.uint64) << np.uint64(32))
                       | np.concatenate([held_numbers, extra[1]]).astype(np.uint64))
     holder_hashes, holder_numbers = (codes >> np.uint64(32)).astype(np.uint32), (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    by_rank = np.lexsort((state.ranks[holder_numbers], holder_hashes))  # each shingle's holders in id order
+    holder_hashes, holder_numbers = holder_hashes[by_rank], holder_numbers[by_rank]
     passage_codes, counts = _group_candidates(
         query, base, sampled, holder_hashes, holder_numbers, query.regrouped, config.passage_max_df, "sampled shingle",
         set(query.flipped.tolist()),
@@ -366,14 +392,3 @@ def _verify(pairs, sketches, docs, found, config: ScanConfig, by_lsh, by_passage
         shared[(a, b)] = figures.shared_shingles
     return links, shared
 
-
-def _component(db: Database, start: set[str]) -> tuple[set[str], list[tuple[str, str, str]]]:
-    """The stored documents linked to ``start`` through stored links (of any relation), and
-    those links as ``(source_id, copy_id, method)``."""
-    reached, frontier, links = set(start), set(start), set()
-    while frontier:
-        found = read.links_touching(db, frontier)
-        links.update(found)
-        frontier = {end for s, c, _ in found for end in (s, c)} - reached
-        reached |= frontier
-    return reached, sorted(links)

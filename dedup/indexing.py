@@ -1,6 +1,8 @@
-"""Building the lookup index (``db.index``) that ``dedup check`` answers from: from what a
-scan detected with (``rebuild``, at the end of every scan), or from the sketches a database
-holds (``index_stored``, for a database the Spark engine's import wrote)."""
+"""Building the lookup index (``db.index``) that ``dedup check`` and incremental scans answer
+from: from what a scan detected with (``rebuild``, at the end of a scan over every document),
+from what a scan added (``extend``, at the end of a scan answered from the index), or from
+the sketches a database holds (``index_stored``, for a database the Spark engine's import
+wrote)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import json
 import numpy as np
 from sqlite_utils import Database
 
-from . import __version__, boilerplate, candidates, sketch
+from . import __version__, boilerplate, candidates, incremental, sketch
 from .config import ScanConfig
 from .db import index, read
 from .errors import StoreError
@@ -52,3 +54,16 @@ def index_stored(db: Database, scan_id: int) -> None:
     banded = np.array([len(s.shingles) > 0 for s in stripped], dtype=bool)
     pairs = (candidates.lsh_pairs(stripped, config), candidates.passage_pairs(stripped, config))
     rebuild(db, scan_id, config, json.loads(row["versions"]), docs, sketches, found, banded, pairs)
+
+
+def extend(db: Database, scan_id: int, config: ScanConfig, addition: incremental.Addition) -> None:
+    """Extend the lookup index with the documents a scan added from the index
+    (``incremental.add``'s ``addition``), so that it describes the scan ``scan_id``."""
+    bands, rows = candidates.lsh_bands(config)
+    new_ids = [s.doc_id for s in addition.sketches]
+    index.extend(
+        db, index.load_state(db), scan_id, sketches=addition.sketches,
+        sites=[boilerplate.site_of(addition.documents[doc_id]) for doc_id in new_ids], boilerplate=addition.boilerplate,
+        banded=addition.banded, bands=bands, rows=rows, queried=[*new_ids, *addition.touched],
+        lsh_pairs=addition.candidates[0], passage_pairs=addition.candidates[1],
+    )

@@ -237,6 +237,11 @@ class ScanSummary:
     n_boilerplate_shingles: int
     #: identifies the boilerplate found (``boilerplate.digest``)
     boilerplate_digest: str
+    #: ``index``: only what the added documents reach was detected, from the lookup index;
+    #: ``full``: detection ran over every stored document
+    detection: str = "full"
+    #: why a scan that only added documents did not detect from the index (None otherwise)
+    detection_note: str | None = None
 
     @property
     def n_copy_links(self) -> int:

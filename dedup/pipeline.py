@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import json
 import platform
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from functools import cache, partial
 from importlib.metadata import version
 from pathlib import Path
@@ -16,11 +14,12 @@ from pathlib import Path
 import numpy as np
 from sqlite_utils import Database
 
-from . import __version__, align, batches, boilerplate, candidates, indexing, ingest, provenance, sketch
+from . import __version__, align, batches, boilerplate, candidates, folder, incremental, indexing, provenance, sketch
 from .config import ScanConfig
 from .db import read, write
 from .db.connection import scan_transaction
 from .errors import InputError
+from .folder import FolderRead
 from .models import Cluster, Document, InputProblem, Link, LinkRelation, Passage, ScanSummary, Sketch
 from .workers import Background, parallel_map, shared, worker_count
 
@@ -176,46 +175,61 @@ def scan(
 
 def _scan_into(db: Database, root: Path, config: ScanConfig, progress: Progress | None, prune: bool) -> ScanResult:
     """The work of ``scan``, inside its transaction on ``db``."""
-    started = _now()
     root_key = root.resolve().as_posix()
     _check_root_name(root_key, read.stored_roots(db))
-    scan_id = write.start_scan(db, started, root_key, config.as_dict(), config.fingerprint(), versions())
+    scan_id = write.start_scan(db, folder.now(), root_key, config.as_dict(), config.fingerprint(), versions())
+    found = folder.read_folder(db, scan_id, root, root_key, config, progress, prune)
+    note = None
+    if read.result_counts(db)["n_documents"]:
+        # A scan that only adds files is answered from the index when it can say exactly
+        # what a scan over everything finds; otherwise (or when it cannot) detection runs
+        # over every stored document.
+        if found.counts["changed"] or found.removed:
+            note = f"files changed or removed since the last scan ({found.counts['changed']} changed, {len(found.removed)} removed)"
+        else:
+            try:
+                return _add_from_index(db, scan_id, root_key, config, found, progress)
+            except incremental.NeedsScan as why:
+                note = str(why)
+    return _detect_everything(db, scan_id, root_key, config, found, progress, note)
 
-    paths, problems, skipped = ingest.walk(root)
-    known = read.stored_files(db, root_key)
-    previous_docs = {d.id: d for d in read.stored_documents(db)}
-    last = read.last_scan(db, scan_id, root_key)
-    # An unchanged file is not parsed again: the problems found inside it last time still hold.
-    known_problems = read.file_problems(db, last["id"] if last else None)
-    stored_counts = Counter(d.path for d in previous_docs.values() if d.root == root_key)
-    files, new_docs, kept_ids = [], [], []
-    file_documents: dict[str, int] = {}
-    counts = {"new": 0, "changed": 0, "unchanged": 0}
+
+def _add_from_index(db: Database, scan_id: int, root_key: str, config: ScanConfig, found: FolderRead, progress) -> ScanResult:
+    """Detect what the new documents of ``found`` change, from the lookup index
+    (``incremental.add``), and store it; raises ``incremental.NeedsScan`` (before writing
+    anything) when the index cannot say exactly what a scan over everything finds."""
     if progress:
-        progress("read", 0, len(paths))
-    load_chunk = partial(_load_chunk, root=root, config=config)
-    loaded = parallel_map(load_chunk, [(path, known.get(path)) for path in paths], worker_count(config.workers))
-    for found, docs, file_problems in loaded:
-        problems.extend(file_problems)
-        if isinstance(found, InputProblem):
-            problems.append(found)
-        elif docs is None:
-            counts["unchanged"] += 1
-            files.append(found)
-            problems.extend(known_problems.get(found.path, []))
-            file_documents[found.path] = stored_counts[found.path]  # its documents are kept as they are
-        elif docs:  # a file that gave no document is only counted among the errors
-            counts["changed" if found.path in known else "new"] += 1
-            files.append(found)
-            file_documents[found.path] = len(docs)
-            new_docs.extend(ingest.root_scoped(d, root_key) for d in docs)
-    present = {f.path for f in files}
-    # A file gone from the folder is kept unless pruned; a file still there that can no
-    # longer be read (or now holds no article) loses its old documents.
-    missing = sorted(set(known) - set(paths))
-    removed = sorted((set(known) & set(paths)) - present) + (missing if prune else [])
-    changed_paths = {d.path for d in new_docs}
-    gone = set(removed) | changed_paths
+        progress("add", 0, len(found.new_docs))
+    workers = worker_count(config.workers)
+    addition = incremental.add(db, found.new_docs, config, versions(), workers)
+    new_paths = {d.path for d in found.new_docs}
+    write.save_added_documents(
+        db, scan_id, root=root_key, new_files=[f for f in found.files if f.path in new_paths], file_documents=found.file_documents,
+        unchanged_paths=[f.path for f in found.files if f.path not in new_paths], new_documents=found.new_docs, problems=found.problems,
+    )
+    write.replace_results(
+        db, scan_id, documents=addition.component, links=addition.links, clusters=addition.clusters, decisions=addition.decisions,
+        decision_keys=addition.decision_keys, alignments=addition.alignments,
+    )
+    text_sha256 = {d.id: d.sha256 for d in found.new_docs}
+    write.save_sketches(db, [(s, text_sha256[s.doc_id]) for s in addition.sketches], config.sketch_fingerprint(__version__))
+    indexing.extend(db, scan_id, config, addition)
+    summary = found.summary(
+        **read.result_counts(db), n_boilerplate_shingles=len(addition.boilerplate),
+        boilerplate_digest=boilerplate.digest(addition.boilerplate), detection="index",
+    )
+    write.save_summary(db, scan_id, summary)
+    return ScanResult(scan_id=scan_id, summary=summary, problems=found.problems)
+
+
+def _detect_everything(
+    db: Database, scan_id: int, root_key: str, config: ScanConfig, found: FolderRead, progress, note: str | None
+) -> ScanResult:
+    """Detect over every stored document and the new ones of ``found``, and store it all;
+    ``note`` says why the index was not used (None: the database was empty)."""
+    previous_docs = {d.id: d for d in read.stored_documents(db)}
+    new_docs = found.new_docs
+    gone = set(found.removed) | {d.path for d in new_docs}
     kept_docs = [d for d in previous_docs.values() if d.root != root_key or d.path not in gone]
     kept_ids = sorted(d.id for d in kept_docs)
     all_docs = kept_docs + new_docs
@@ -239,32 +253,23 @@ def _scan_into(db: Database, root: Path, config: ScanConfig, progress: Progress 
     # detection on a thread, on the same connection and in the same transaction; the main
     # thread does not touch the database until the thread has ended.
     with Background(
-        write.save_documents, db, scan_id, root=root_key, files=files, file_documents=file_documents, removed_paths=removed,
-        new_documents=new_docs, kept_document_ids=kept_ids, problems=problems,
+        write.save_documents, db, scan_id, root=root_key, files=found.files, file_documents=found.file_documents,
+        removed_paths=found.removed, new_documents=new_docs, kept_document_ids=kept_ids, problems=found.problems,
     ):
         detection = detect(all_docs, config, previous_members, progress, known_sketches, settled, known_decisions)
     text_sha256 = {d.id: d.sha256 for d in all_docs}
     made = [(s, text_sha256[s.doc_id]) for s in detection.new_sketches]
     with Background(write.save_sketches, db, made, sketch_fingerprint):  # the same way, beside alignment
         alignments = align_links(detection.links, all_docs, worker_count(config.workers), progress, reusable)
-    clustered = {m for c in detection.clusters for m in c.member_ids}
-    summary = ScanSummary(
-        finished_at=_now(),
-        n_files=len(paths),
-        n_new_files=counts["new"],
-        n_changed_files=counts["changed"],
-        n_unchanged_files=counts["unchanged"],
-        n_missing_files=len(missing),
-        n_removed_files=len(removed),
-        n_skipped_files=skipped,
+    summary = found.summary(
         n_documents=len(all_docs),
-        n_errors=len(problems),
         n_links=len(detection.links),
         n_reuse_links=sum(l.relation == LinkRelation.REUSE for l in detection.links),
         n_clusters=len(detection.clusters),
-        n_clustered_documents=len(clustered),
+        n_clustered_documents=len({m for c in detection.clusters for m in c.member_ids}),
         n_boilerplate_shingles=detection.boilerplate_shingles,
         boilerplate_digest=detection.boilerplate_digest,
+        detection_note=note,
     )
     # Links were oriented by provenance before alignment, so the passages already run
     # source → copy; they measure each copy's relation (verbatim, excerpt, expanded, edited).
@@ -281,7 +286,7 @@ def _scan_into(db: Database, root: Path, config: ScanConfig, progress: Progress 
         db, scan_id, config, versions(), ordered, [fresh[d.id] if d.id in fresh else known_sketches[d.id] for d in ordered],
         detection.boilerplate, detection.banded, detection.candidates,
     )
-    return ScanResult(scan_id=scan_id, summary=summary, problems=problems)
+    return ScanResult(scan_id=scan_id, summary=summary, problems=found.problems)
 
 
 def _check_root_name(root: str, stored: Sequence[str]) -> None:
@@ -333,10 +338,6 @@ def _align_chunk(pairs: list[tuple[str, str]]) -> list[tuple[list[Passage], alig
 PARALLEL_MIN_GROUPS = 200
 
 
-def _load_chunk(items: list[tuple[str, str | None]], *, root: Path, config: ScanConfig) -> list:
-    return [ingest.load(root, path, config, known_sha256) for path, known_sha256 in items]
-
-
 def _verify_chunk(pairs: list[tuple[int, int]], *, config: ScanConfig) -> list:
     """The measures of each candidate pair that is a copy or a reuse, or that sentence
     matching could make a copy; None for the others."""
@@ -371,7 +372,3 @@ def _versions() -> tuple[tuple[str, str], ...]:
 def versions() -> dict[str, str]:
     """Versions of dedup, Python and the libraries that decide results."""
     return dict(_versions())
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

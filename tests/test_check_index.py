@@ -9,6 +9,7 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import CORPUS, seed_path
 
@@ -121,27 +122,50 @@ def test_an_index_of_other_settings_is_not_used(seed_corpus: Path, tmp_path: Pat
     assert answer.answered_by == "index" and answer.matches
 
 
-def index_tables(db: Path) -> dict:
-    con = sqlite3.connect(db)
-    found = {table: con.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall() for table in index.INDEX_TABLES}
-    found["index_state"] = [row[2:] for row in found["index_state"]]  # not the scan's id
+def index_contents(db: Path) -> dict:
+    """What the lookup index says, by document id (its numbering and parts aside)."""
+    database = open_db(db, readonly=True)
+    state = index.load_state(database)
+    ids = dict(database.execute("SELECT number, document_id FROM index_documents").fetchall())
+    assert sorted(ids, key=lambda n: state.ranks[n]) == sorted(ids, key=ids.get)  # ranks are the id order
+    found = {
+        "documents": {ids[n]: (int(state.counts[n]), bool(state.banded[n]), state.sites[c] if c >= 0 else None)
+                      for n, c in enumerate(state.site_codes.tolist())},
+        "boilerplate": state.boilerplate.tolist(), "setup": (state.config_fingerprint, state.versions),
+    }
+    for table, dtype in (("index_shingles", "<u4"), ("index_bands", "<u8")):
+        entries = set()
+        for keys, numbers in database.execute(f"SELECT {'hashes' if dtype == '<u4' else 'keys'}, numbers FROM {table}"):
+            entries.update(zip(np.frombuffer(keys, dtype=dtype).tolist(), (ids[n] for n in np.frombuffer(numbers, dtype="<u4").tolist())))
+        found[table] = sorted(entries)
+    found["pairs"] = sorted(
+        (ids[number], ids[int(p)], int(k)) for number, (partners, kinds) in index.partners(database, list(ids)).items() for p, k in zip(partners, kinds)
+    )
+    database.close()
     return found
 
 
-def test_the_index_after_a_rescan_is_the_index_of_a_scan_from_scratch(generated, tmp_path: Path):
+def test_added_files_extend_the_index_to_the_index_of_a_scan_from_scratch(generated, tmp_path: Path):
+    """Each added file is detected from the index, which grows by a part; past
+    ``MAX_PARTS`` parts they are merged. Index and results stay those of a scan from scratch."""
+    from test_roots import results
+
     db, held = generated
-    step = tmp_path / "step.db"
-    shutil.copy(db, step)
     root = Path(sqlite3.connect(db).execute("SELECT root FROM files LIMIT 1").fetchone()[0])
     corpus = tmp_path / root.name
     shutil.copytree(root, corpus)
-    scratch = tmp_path / "scratch.db"
-    scan(corpus, scratch)
-    for path in held[:6]:
+    step = tmp_path / "step.db"
+    scan(corpus, step)
+    parts = []
+    for path in held[: index.MAX_PARTS + 2]:
         shutil.copy(path, corpus / "000" / path.name)
-    scan(corpus, scratch)
+        assert scan(corpus, step).summary.detection == "index", path.name
+        parts.append(len(index.load_state(open_db(step, readonly=True)).parts))
+    assert parts == [*range(2, index.MAX_PARTS + 1), 2, 3, 4]
     fresh = tmp_path / "fresh.db"
     scan(corpus, fresh)
-    assert index_tables(scratch) == index_tables(fresh)
-    state = index.load_state(open_db(scratch, readonly=True))
-    assert state.n_documents == 306
+    assert index_contents(step) == index_contents(fresh)
+    assert results(step) == results(fresh)
+    assert index.load_state(open_db(step, readonly=True)).n_documents == 300 + index.MAX_PARTS + 2
+    fast, slow = both_answers(held[index.MAX_PARTS + 2 :], step)
+    assert {r.answered_by for r in fast} == {"index"} and fast == slow

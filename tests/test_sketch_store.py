@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 from pathlib import Path
 
 import numpy as np
@@ -71,7 +72,7 @@ def test_settled_pairs_are_not_verified_again_and_the_result_is_the_same():
     assert added[0].id in {i for l in scratch.links for i in (l.source_id, l.copy_id)}
 
 
-def test_a_rescan_that_adds_files_sketches_and_verifies_only_what_is_new(seed_corpus: Path, tmp_path: Path):
+def test_a_rescan_over_everything_sketches_and_verifies_only_what_is_new(seed_corpus: Path, tmp_path: Path):
     from test_roots import results
 
     from dedup.pipeline import scan
@@ -83,16 +84,19 @@ def test_a_rescan_that_adds_files_sketches_and_verifies_only_what_is_new(seed_co
     step = tmp_path / "step.db"
     scan(seed_corpus, step)
     (seed_corpus / "wire-copy.txt").write_text("Wire copy\n" + article_body(seed_path("000").read_text()) + "\n")
+    with sqlite3.connect(step) as con:  # as after an upgrade, which empties the index: the next scan runs over everything
+        con.execute("DELETE FROM index_state")
     seen: dict[str, int] = {}
 
     def progress(stage: str, done: int, total: int) -> None:
         seen.setdefault(stage, total)
 
-    scan(seed_corpus, step, progress=progress)
+    again = scan(seed_corpus, step, progress=progress)
     incremental = dict(seen)
     seen.clear()
     scratch = tmp_path / "scratch.db"
     scan(seed_corpus, scratch, progress=progress)
+    assert (again.summary.detection, again.summary.detection_note) == ("full", "the index does not describe the last scan")
     assert incremental["sketch"] == 1 and seen["sketch"] == 9  # only the new file is sketched
     assert incremental["verify"] < seen["verify"]
     assert results(step) == results(scratch)
@@ -104,11 +108,10 @@ def test_the_incremental_benchmark_adds_its_share_and_agrees_with_a_scan_from_sc
     result = benchmark_incremental(CORPUS, docs=200, share=0.1, workdir=tmp_path)
     assert (result.base_documents, result.added_documents) == (180, 20)
     assert result.same_result and result.increment_seconds > 0 and result.ratio > 0
+    assert result.increment_detection == "index"
 
 
 def test_a_rescan_decides_again_only_the_clusters_it_changes(seed_corpus: Path, tmp_path: Path, monkeypatch):
-    import sqlite3
-
     from test_roots import results
 
     from dedup import batches
@@ -128,7 +131,9 @@ def test_a_rescan_decides_again_only_the_clusters_it_changes(seed_corpus: Path, 
 
     monkeypatch.setattr(batches, "decide_items", counting)
     (seed_corpus / "wire-copy.txt").write_text("Wire copy\n" + article_body(seed_path("000").read_text()) + "\n")
-    scan(seed_corpus, step, config)
+    with sqlite3.connect(step) as con:  # without an index, the rescan detects over everything
+        con.execute("DELETE FROM index_state")
+    assert scan(seed_corpus, step, config).summary.detection == "full"
     again = sum(decided)
     decided.clear()
     scratch = tmp_path / "scratch.db"

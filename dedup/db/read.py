@@ -357,3 +357,30 @@ def clusters_touching(db: Database, document_ids: Iterable[str]) -> dict[int, fr
 def largest_cluster_id(db: Database) -> int:
     """The highest stored cluster id (0 when there is none)."""
     return db.execute("SELECT coalesce(max(id), 0) FROM clusters").fetchone()[0]
+
+
+def document_counts(db: Database, root: str) -> dict[str, int]:
+    """How many documents each stored file of the folder ``root`` holds, by path."""
+    return dict(db.execute("SELECT path, count(*) FROM documents WHERE root = ? GROUP BY path", [root]).fetchall())
+
+
+def result_counts(db: Database) -> dict[str, int]:
+    """The ``scans`` figures of what the database holds: documents, links (and reuse links
+    among them), clusters and clustered documents."""
+    sql = """SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM links),
+                    (SELECT count(*) FROM links WHERE relation = 'reuse'), (SELECT count(*) FROM clusters),
+                    (SELECT count(DISTINCT document_id) FROM cluster_members)"""
+    names = ("n_documents", "n_links", "n_reuse_links", "n_clusters", "n_clustered_documents")
+    return dict(zip(names, db.execute(sql).fetchone()))
+
+
+def linked_component(db: Database, start: set[str]) -> tuple[set[str], list[tuple[str, str, str]]]:
+    """The stored documents linked to ``start`` through stored links (of any relation), and
+    those links as ``(source_id, copy_id, method)``."""
+    reached, frontier, links = set(start), set(start), set()
+    while frontier:
+        found = links_touching(db, frontier)
+        links.update(found)
+        frontier = {end for s, c, _ in found for end in (s, c)} - reached
+        reached |= frontier
+    return reached, sorted(links)

@@ -377,24 +377,5 @@ def m011_decision_keys(db: Database) -> None:
     db["clusters"].add_column("decision_key", str)
 
 
-@MIGRATIONS()
-def m012_index(db: Database) -> None:
-    """The lookup index ``dedup check`` answers from (``db.index``), rebuilt by every scan:
-    ``index_state`` (one row: the scan it describes, its settings and versions, the
-    boilerplate it found, each document's shingle count and site), ``index_documents``
-    (document number → id, numbered in id order), ``index_shingles`` (which documents carry
-    each word-shingle hash), ``index_bands`` (which documents share each MinHash LSH band) and
-    ``index_pairs`` (each document's candidate pairs); ``index_shingles`` and ``index_bands`` as
-    sorted arrays in buckets of the hash's top bits (``index_state`` says how many)."""
-    db["index_state"].create(
-        {
-            "id": int, "scan_id": int, "config_fingerprint": str, "versions": str, "boilerplate": bytes,
-            "counts": bytes, "banded": bytes, "site_codes": bytes, "sites": str, "shingle_bits": int, "band_bits": int,
-        },
-        pk="id",
-    )
-    db["index_documents"].create({"number": int, "document_id": str}, pk="number")
-    db["index_documents"].create_index(["document_id"], unique=True)
-    db["index_shingles"].create({"bucket": int, "hashes": bytes, "numbers": bytes}, pk="bucket")
-    db["index_bands"].create({"bucket": int, "keys": bytes, "numbers": bytes}, pk="bucket")
-    db["index_pairs"].create({"number": int, "partners": bytes, "kinds": bytes}, pk="number")
+# The lookup index's migrations (m012 on) live beside it; importing the module registers them.
+from . import index_schema  # noqa: E402, F401

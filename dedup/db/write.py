@@ -80,6 +80,69 @@ def save_documents(
         db["errors"].insert_all(({"scan_id": scan_id, "path": p.path, "reason": p.reason} for p in problems), pk="id")
 
 
+def save_added_documents(
+    db: Database,
+    scan_id: int,
+    *,
+    root: str,
+    new_files: Iterable[SourceFile],
+    file_documents: dict[str, int],
+    unchanged_paths: Iterable[str],
+    new_documents: Iterable[Document],
+    problems: Iterable[InputProblem],
+) -> None:
+    """Write what a scan of the folder ``root`` that only found new files read: their files
+    and documents, and the errors. Every stored document and the folder's unchanged files
+    are marked as seen by this scan; the stored results stay (``replace_results`` replaces
+    the part the new documents change)."""
+    with db.atomic():
+        db.execute("UPDATE documents SET scan_id = ?", [scan_id])
+        _insert_many(
+            db, "documents", (*DOCUMENT_COLUMNS, "first_scan_id", "scan_id"),
+            ((*document_row(d).values(), scan_id, scan_id) for d in new_documents),
+        )
+        db.execute(
+            "UPDATE files SET scan_id = ? WHERE root = ? AND path IN (SELECT value FROM json_each(?))",
+            [scan_id, root, json.dumps(sorted(unchanged_paths))],
+        )
+        _insert_many(
+            db, "files", ("root", "path", "sha256", "size", "n_documents", "scan_id"),
+            ((root, f.path, f.sha256, f.size, file_documents.get(f.path, 0), scan_id) for f in new_files),
+        )
+        db["errors"].insert_all(({"scan_id": scan_id, "path": p.path, "reason": p.reason} for p in problems), pk="id")
+
+
+def replace_results(
+    db: Database,
+    scan_id: int,
+    *,
+    documents: Iterable[str],
+    links: Sequence[Link],
+    clusters: Sequence[Cluster],
+    decisions: Mapping[int, Decision],
+    decision_keys: Mapping[int, str],
+    alignments: Sequence[tuple[Sequence[Passage], object]],
+) -> None:
+    """Replace the stored links (with their passages) and clusters of the stored
+    ``documents`` (a set that no stored link leaves) with ``links``, their ``alignments``
+    (``(passages, coverage)`` in link order) and ``clusters`` (with their ``decisions`` and
+    ``decision_keys``), as ``save_results`` and ``save_passages`` write them; every link is
+    then marked as found by this scan."""
+    wanted = [json.dumps(sorted(set(documents)))]
+    inside = "(SELECT value FROM json_each(?))"
+    with db.atomic():
+        touching = f"SELECT cluster_id FROM cluster_members WHERE document_id IN {inside}"
+        previous = {row["id"]: row for row in db.query(f"SELECT * FROM clusters WHERE id IN ({touching})", wanted)}
+        for table in ("evidence", "cluster_members"):
+            db.execute(f"DELETE FROM {table} WHERE cluster_id IN (SELECT value FROM json_each(?))", [json.dumps(sorted(previous))])
+        db.execute("DELETE FROM clusters WHERE id IN (SELECT value FROM json_each(?))", [json.dumps(sorted(previous))])
+        for table in ("passages", "links"):
+            db.execute(f"DELETE FROM {table} WHERE source_id IN {inside} OR copy_id IN {inside}", wanted * 2)
+        save_results(db, scan_id, previous=previous, links=links, clusters=clusters, summary=None, decisions=decisions, decision_keys=decision_keys)
+        save_passages(db, [(link, passages, coverage) for link, (passages, coverage) in zip(links, alignments)])
+        db.execute("UPDATE links SET scan_id = ?", [scan_id])
+
+
 def save_results(
     db: Database,
     scan_id: int,
@@ -116,7 +179,12 @@ def save_results(
         _insert_dicts(db, "evidence", evidence_rows)
         _insert_dicts(db, "cluster_changes", change_rows(scan_id, previous, clusters, decisions))
         if summary is not None:
-            db["scans"].update(scan_id, summary.as_dict())
+            save_summary(db, scan_id, summary)
+
+
+def save_summary(db: Database, scan_id: int, summary: ScanSummary) -> None:
+    """Write a scan's figures into its ``scans`` row (which marks it finished)."""
+    db["scans"].update(scan_id, summary.as_dict())
 
 
 def link_row(link: Link) -> dict:

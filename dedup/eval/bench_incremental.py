@@ -3,9 +3,9 @@ everything from scratch, in one run on the same files.
 
 The corpus is ``bench.make_corpus``'s. One file in ``1 / share`` (spread over the corpus, so
 that new copies meet old sources) is held back; the rest is scanned (the base), then the held
-back files are added and the folder is scanned again (the increment); finally the whole folder
-is scanned into a fresh database (from scratch). Both databases must hold the same links and
-clusters.
+back files are added and the folder is scanned again (the increment: from the lookup index
+when it can say what a scan over everything finds); finally the whole folder is scanned into
+a fresh database (from scratch). Both databases must hold the same links and clusters.
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ class IncrementalBenchmark:
     scratch_seconds: float
     #: the increment and the scan from scratch stored the same links and clusters
     same_result: bool
+    #: how the increment detected (``scans.detection``), and why not from the index
+    increment_detection: str = "full"
+    increment_note: str | None = None
 
     @property
     def ratio(self) -> float:
@@ -78,7 +81,7 @@ def benchmark_incremental(source: Path, *, docs: int = 20_000, share: float = 0.
         for f in sorted(held):
             shutil.move(later / f, feed / f)
         start = time.perf_counter()
-        scan(feed, step_db)
+        increment = scan(feed, step_db).summary
         increment_seconds = time.perf_counter() - start
         start = time.perf_counter()
         scan(feed, scratch_db)
@@ -86,5 +89,6 @@ def benchmark_incremental(source: Path, *, docs: int = 20_000, share: float = 0.
         return IncrementalBenchmark(
             base_documents=base.summary.n_documents, added_documents=len(held), base_seconds=base_seconds,
             increment_seconds=increment_seconds, scratch_seconds=scratch_seconds,
-            same_result=_stored(step_db) == _stored(scratch_db),
+            same_result=_stored(step_db) == _stored(scratch_db), increment_detection=increment.detection,
+            increment_note=increment.detection_note,
         )

@@ -179,7 +179,8 @@ def bench_incremental_command(
 
     result = benchmark_incremental(source, docs=docs, share=share, workdir=workdir)
     typer.echo(f"base scan    {plural(result.base_documents, 'doc')} in {result.base_seconds:.1f} s")
-    typer.echo(f"increment    {plural(result.added_documents, 'new file')} added: rescan in {result.increment_seconds:.1f} s")
+    how = "from the index" if result.increment_detection == "index" else f"over everything ({result.increment_note})"
+    typer.echo(f"increment    {plural(result.added_documents, 'new file')} added: rescan {how} in {result.increment_seconds:.1f} s")
     typer.echo(f"from scratch all {result.base_documents + result.added_documents} docs in {result.scratch_seconds:.1f} s")
     typer.echo(
         f"ratio        {result.ratio:.1%} of a scan from scratch; same links and clusters: {'yes' if result.same_result else 'NO'}"

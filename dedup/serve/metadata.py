@@ -227,7 +227,7 @@ TABLES: dict[str, Table] = {
     "scans": Table(
         "One row per `dedup scan`: when it ran, on which folder, with which settings, and what it found.",
         "id started_at finished_at root parameters config_fingerprint versions " + " ".join(_SCAN_FIGURES)
-        + " n_furniture_lines n_boilerplate_shingles n_reuse_links boilerplate_digest",
+        + " n_furniture_lines n_boilerplate_shingles n_reuse_links boilerplate_digest detection detection_note",
         {
             "id": "Scan id, in the order the scans ran.",
             "parameters": "JSON: the scan settings.",
@@ -236,7 +236,10 @@ TABLES: dict[str, Table] = {
             "n_boilerplate_shingles": "Distinct word shingles found to be boilerplate (site furniture) and ignored.",
             "n_reuse_links": "Links that are reuse (a passage inside another story), not copies.",
             "boilerplate_digest": "A hash of the boilerplate the scan found: a rescan that finds the same verifies less.",
+            "detection": "index: only what the added files reach was detected, from the lookup index; full: over every stored document.",
+            "detection_note": "Why a rescan detected over every stored document (files changed or removed, an index of other settings…).",
         },
+        {"facets": ["detection"]},
     ),
     "files": Table(
         "Every file the scans read, with the hash that lets a rescan skip unchanged files.",
