@@ -134,3 +134,23 @@ def settle(
         links=oriented,
         decision_keys={c.id: key_of[frozenset(c.member_ids)] for c in clusters},
     )
+
+
+def verify_pairs(
+    pairs: Sequence[tuple[str, str]], sketches: Mapping[str, Sketch], docs: Mapping[str, Document], boilerplate: np.ndarray,
+    config: ScanConfig, by_lsh: set, by_passage: set,
+) -> tuple[list[Link], dict[tuple[str, str], np.ndarray]]:
+    """The links of the candidate ``pairs`` (id pairs in id order: ``by_lsh`` and
+    ``by_passage`` say which generator proposed each) and their shared shingles, verified
+    as a scan verifies them, from the documents' ``sketches`` without ``boilerplate``."""
+    measured = measure_pairs(((sketches[a], sketches[b]) for a, b in pairs), config)
+    wanted = sorted({d for (a, b), m in zip(pairs, measured) if m is not None and m.needs_sentences(config) for d in (a, b)})
+    split = dict(zip(wanted, sentences_of((docs[d].text for d in wanted), boilerplate, config)))
+    links, shared = [], {}
+    for (a, b), figures in zip(pairs, measured):
+        figures = complete(figures, split.get(a), split.get(b), config)
+        if figures is None:
+            continue
+        links.append(make_link(a, b, figures, by_lsh=(a, b) in by_lsh, by_passage=(a, b) in by_passage, config=config))
+        shared[(a, b)] = figures.shared_shingles
+    return links, shared

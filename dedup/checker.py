@@ -202,7 +202,7 @@ def _check_by_index(inputs: Sequence[CheckInput], staged: Path, db_path: Path, c
         write.save_documents(
             answer, scan_id, root=root, files=[], file_documents={}, removed_paths=[],
             # No answer reads a text: leaving them out saves indexing them for search.
-            new_documents=[replace(d, text="") for d in addition.documents.values()], kept_document_ids=[], problems=[],
+            new_documents=[replace(d, text="") for d in addition.documents.values()], problems=[],
         )
         write.save_results(
             answer, scan_id, previous={}, links=addition.links, clusters=addition.clusters, summary=None,

@@ -115,6 +115,10 @@ def scan_command(
         f"{plural(s.n_clusters, 'cluster')} ({plural(s.n_clustered_documents, 'document')} in clusters), "
         f"{plural(s.n_errors, 'error')}."
     )
+    if s.detection == "index":
+        typer.echo("Detected from the lookup index: only what the new files reach was found again.")
+    elif s.detection_note:
+        typer.echo(f"Detected over every stored document: {s.detection_note}.")
     for problem in result.problems[:PROBLEMS_SHOWN]:
         typer.echo(f"  error: {problem.path}: {problem.reason}", err=True)
     if len(result.problems) > PROBLEMS_SHOWN:

@@ -121,7 +121,7 @@ def add(db: Database, new: Sequence[Document], config: ScanConfig, versions: dic
     by_lsh = {pair for pair in by_lsh if _share_band(sketches[pair[0]], sketches[pair[1]], config)}
     pairs = sorted(by_lsh | by_passage)
     docs = {d.id: d for d in new} | read.documents_by_id(db, [*stored_ids, *touched_ids])
-    links, shared = _verify(pairs, sketches, docs, found, config, by_lsh, by_passage)
+    links, shared = batches.verify_pairs(pairs, sketches, docs, found, config, by_lsh, by_passage)
     queried = {d.id for d in new} | set(touched_ids)
     reached = ({end for l in links for end in (l.source_id, l.copy_id)} | set(touched_ids)) - {d.id for d in new}
     component, stored_links = read.linked_component(db, reached)
@@ -130,7 +130,7 @@ def add(db: Database, new: Sequence[Document], config: ScanConfig, versions: dic
     # The stored links between two untouched documents are verified again (their stored
     # figures are rounded); those of touched documents were found again above.
     methods = {(min(s, c), max(s, c)): method.split("+") for s, c, method in stored_links if s not in queried and c not in queried}
-    again, again_shared = _verify(
+    again, again_shared = batches.verify_pairs(
         sorted(methods), sketches, docs, found, config,
         {p for p, m in methods.items() if "lsh" in m}, {p for p, m in methods.items() if "passage" in m},
     )
@@ -141,7 +141,8 @@ def add(db: Database, new: Sequence[Document], config: ScanConfig, versions: dic
     known = read.stored_decisions(db, previous)  # groups with an unchanged decision key keep their decision
     # In pair order, as a scan settles them (a decision's key hashes its links in order).
     verified = sorted(links + again, key=lambda l: (l.source_id, l.copy_id))
-    outcome = batches.settle(verified, shared | again_shared, docs, previous, config, known=known)
+    decide_all = partial(parallel_map, batches.decide_items, workers=workers, min_items=pipeline.PARALLEL_MIN_GROUPS)
+    outcome = batches.settle(verified, shared | again_shared, docs, previous, config, decide_all, known)
     stored = read.alignments_of(db, [(l.source_id, l.copy_id) for l in outcome.links])
     alignments = pipeline.align_links(outcome.links, list(docs.values()), workers, known=stored)
     aligned = {(l.source_id, l.copy_id): passages for l, (passages, _) in zip(outcome.links, alignments)}
@@ -299,12 +300,15 @@ def _candidates(db, state: index.IndexState, query: Query, held_hashes, held_num
         set(query.flipped.tolist()),
     )
     passage_codes = [passage_codes[counts >= config.passage_min_sampled]]
-    for number, (others, kinds) in index.partners(db, query.touched_numbers).items():
-        by_lsh = others[(kinds & index.BY_LSH) > 0]
-        lsh_codes.append(np.minimum(number, by_lsh) * span + np.maximum(number, by_lsh))
-        if number not in regrouped:
-            kept = others[((kinds & index.BY_PASSAGE) > 0) & ~np.isin(others, query.regrouped)]
-            passage_codes.append(np.minimum(number, kept) * span + np.maximum(number, kept))
+    kept = index.partners(db, query.touched_numbers)
+    if kept:
+        number = np.concatenate([np.full(len(others), n, dtype=np.int64) for n, (others, _) in kept.items()])
+        others = np.concatenate([others for others, _ in kept.values()])
+        kinds = np.concatenate([kinds for _, kinds in kept.values()])
+        codes = np.minimum(number, others) * span + np.maximum(number, others)
+        lsh_codes.append(codes[(kinds & index.BY_LSH) > 0])
+        passage = ((kinds & index.BY_PASSAGE) > 0) & ~np.isin(number, query.regrouped) & ~np.isin(others, query.regrouped)
+        passage_codes.append(codes[passage])
     lsh_codes, passage_codes = np.unique(np.concatenate(lsh_codes)), np.unique(np.concatenate(passage_codes))
     ends = np.concatenate([np.divmod(lsh_codes, span), np.divmod(passage_codes, span)], axis=1)
     wanted = sorted(set(ends[ends < base].tolist()))
@@ -337,14 +341,16 @@ def _group_candidates(
     representatives, with those; the others go through ``_group_pairs``.
     """
     span = base + len(query.new)
-    new_of: dict[int, list[int]] = defaultdict(list)
-    for member, values in own.items():
-        if isinstance(member, tuple):
-            for value in values.tolist():
-                new_of[value].append(member[1])
-    values = np.unique(np.concatenate(list(own.values()))) if own else np.zeros(0, dtype=keys.dtype)
+    members = list(own)
+    mine = [np.unique(own[m]) for m in members]
+    values = np.unique(np.concatenate(mine)) if own else np.zeros(0, dtype=keys.dtype)
+    # Every (member, key) once: the member's code (a new document k is base + k), the key's place in values.
+    codes = np.array([base + m[1] if isinstance(m, tuple) else m for m in members], dtype=np.int64)
+    fresh = np.array([isinstance(m, tuple) for m in members], dtype=bool)
+    owner = np.repeat(np.arange(len(members)), [len(v) for v in mine])
+    at = np.searchsorted(values, np.concatenate(mine)) if own else np.zeros(0, dtype=np.int64)
     starts, ends = np.searchsorted(keys, values, "left"), np.searchsorted(keys, values, "right")
-    n_new = np.array([len(new_of.get(v, ())) for v in values.tolist()], dtype=np.int64)
+    n_new = np.bincount(at[fresh[owner]], minlength=len(values))
     sizes = ends - starts
     simple = (sizes + n_new <= cap) & (n_new <= 1)
     again = np.isin(numbers, regrouped)
@@ -352,22 +358,28 @@ def _group_candidates(
     led = (sizes > cap) & (n_new == 0)
     if len(numbers):
         led &= ~again[np.minimum(leading, len(numbers) - 1)].any(axis=1)
-    found = [np.zeros(0, dtype=np.int64)]
-    for member, mine in own.items():
-        chosen = np.isin(values, mine)
-        lo, counts = starts[chosen & simple], sizes[chosen & simple]
-        spans = np.repeat(lo, counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
-        partners = numbers[spans]
-        if isinstance(member, tuple):
-            code = base + member[1]
-        else:  # a regrouped member: its pairs with new or smaller regrouped members count from their side
-            code = member
-            partners = partners[~again[spans] | (partners > member)]
-            partners = np.concatenate([partners, numbers[leading[chosen & led]].ravel()])
-        found.append(np.minimum(code, partners) * span + np.maximum(code, partners))
-    rest = ~simple & ~led
-    for value, lo, hi in zip(values[rest].tolist(), starts[rest].tolist(), ends[rest].tolist()):
-        found.append(_group_pairs(query, base, numbers[lo:hi], new_of.get(value, []), regrouped, cap, what, appeared=value in appeared))
+    take = simple[at]
+    who, where = owner[take], at[take]
+    counts = sizes[where]
+    spans = np.repeat(starts[where], counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+    who = np.repeat(who, counts)
+    partners, code = numbers[spans], codes[who]
+    # A regrouped member's pairs with smaller regrouped members count from their side.
+    keep = fresh[who] | ~again[spans] | (partners > code)
+    found = [np.minimum(code, partners)[keep] * span + np.maximum(code, partners)[keep]]
+    heads = led[at] & ~fresh[owner]  # a regrouped member in a group past its cap pairs with its representatives
+    partners = numbers[leading[at[heads]]].ravel()
+    code = np.repeat(codes[owner[heads]], candidates.REPRESENTATIVES)
+    found.append(np.minimum(code, partners) * span + np.maximum(code, partners))
+    rest = np.flatnonzero(~simple & ~led)
+    if len(rest):
+        new_of: dict[int, list[int]] = defaultdict(list)
+        chosen = fresh[owner] & np.isin(at, rest)
+        for place, member in zip(at[chosen].tolist(), owner[chosen].tolist()):
+            new_of[place].append(members[member][1])
+        for place in rest.tolist():
+            stored = numbers[starts[place] : ends[place]]
+            found.append(_group_pairs(query, base, stored, new_of[place], regrouped, cap, what, appeared=int(values[place]) in appeared))
     return np.unique(np.concatenate(found), return_counts=True)
 
 
@@ -375,20 +387,3 @@ def _share_band(a: Sketch, b: Sketch, config: ScanConfig) -> bool:
     """Whether two signatures are equal in one LSH band (a digest match is confirmed)."""
     bands, rows = candidates.lsh_bands(config)
     return any(np.array_equal(a.minhash[i * rows : (i + 1) * rows], b.minhash[i * rows : (i + 1) * rows]) for i in range(bands))
-
-
-def _verify(pairs, sketches, docs, found, config: ScanConfig, by_lsh, by_passage):
-    """The links of the candidate ``pairs`` (id pairs in id order) and their shared shingles,
-    verified as a scan verifies them."""
-    measured = batches.measure_pairs(((sketches[a], sketches[b]) for a, b in pairs), config)
-    wanted = sorted({d for (a, b), m in zip(pairs, measured) if m is not None and m.needs_sentences(config) for d in (a, b)})
-    split = dict(zip(wanted, batches.sentences_of((docs[d].text for d in wanted), found, config)))
-    links, shared = [], {}
-    for (a, b), figures in zip(pairs, measured):
-        figures = batches.complete(figures, split.get(a), split.get(b), config)
-        if figures is None:
-            continue
-        links.append(batches.make_link(a, b, figures, by_lsh=(a, b) in by_lsh, by_passage=(a, b) in by_passage, config=config))
-        shared[(a, b)] = figures.shared_shingles
-    return links, shared
-

@@ -155,8 +155,10 @@ def scan(
 
     The database may hold documents of other folders: they stay, and take part in
     detection. Files of ``root`` whose bytes did not change since its last scan are not
-    parsed again; files gone from ``root`` are kept unless ``prune``. Detection runs over
-    every stored document, so that the result equals a scan from scratch.
+    parsed again; files gone from ``root`` are kept unless ``prune``. When files were only
+    added, detection runs from the lookup index over what they reach (``incremental.add``);
+    otherwise, or when the index cannot say it exactly, over every stored document. Either
+    way the result equals a scan from scratch (``summary.detection`` says which ran).
 
     The scan is one transaction: interrupted at any point (even killed), it leaves the
     database as it was. While another scan writes to the database, it raises
@@ -202,6 +204,8 @@ def _add_from_index(db: Database, scan_id: int, root_key: str, config: ScanConfi
         progress("add", 0, len(found.new_docs))
     workers = worker_count(config.workers)
     addition = incremental.add(db, found.new_docs, config, versions(), workers)
+    if progress:
+        progress("add", len(found.new_docs), len(found.new_docs))
     new_paths = {d.path for d in found.new_docs}
     write.save_added_documents(
         db, scan_id, root=root_key, new_files=[f for f in found.files if f.path in new_paths], file_documents=found.file_documents,
@@ -254,7 +258,7 @@ def _detect_everything(
     # thread does not touch the database until the thread has ended.
     with Background(
         write.save_documents, db, scan_id, root=root_key, files=found.files, file_documents=found.file_documents,
-        removed_paths=found.removed, new_documents=new_docs, kept_document_ids=kept_ids, problems=found.problems,
+        removed_paths=found.removed, new_documents=new_docs, problems=found.problems,
     ):
         detection = detect(all_docs, config, previous_members, progress, known_sketches, settled, known_decisions)
     text_sha256 = {d.id: d.sha256 for d in all_docs}

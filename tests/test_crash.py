@@ -68,14 +68,37 @@ def pairs(tmp_path_factory) -> Path:
     return folder
 
 
-@pytest.fixture
-def changed(pairs: Path, tmp_path: Path) -> tuple[Path, Path]:
-    """A copy of the folder of pairs scanned (with workers) into a database, then changed."""
+def add_files(folder: Path) -> None:
+    """What the other scans that are killed have to do: only new files, so that they detect
+    from the lookup index and extend it."""
+    for number in range(N_PAIRS, N_PAIRS + N_CHANGED):
+        write_pair(folder, number, seed=number)
+
+
+#: How each kind of change is detected by the scan that finishes.
+DETECTION = {change_folder: "full", add_files: "index"}
+
+
+def scanned_then(pairs: Path, tmp_path: Path, change) -> tuple[Path, Path]:
+    """A copy of the folder of pairs scanned (with workers) into a database, then ``change``d."""
     folder, db = tmp_path / "pairs", tmp_path / "dedup.db"
     shutil.copytree(pairs, folder)
     scan(folder, db, ScanConfig(workers=2))
-    change_folder(folder)
+    change(folder)
     return folder, db
+
+
+@pytest.fixture
+def changed(pairs: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The folder of pairs scanned, then with files changed, added and removed."""
+    return scanned_then(pairs, tmp_path, change_folder)
+
+
+@pytest.fixture(params=[change_folder, add_files], ids=["changed", "added"])
+def rescanned(pairs: Path, tmp_path: Path, request) -> tuple[Path, Path, str]:
+    """The folder of pairs scanned, then changed, or with files added only; with how the
+    rescan of each detects."""
+    return (*scanned_then(pairs, tmp_path, request.param), DETECTION[request.param])
 
 
 def dump(db: Path) -> list[str]:
@@ -201,8 +224,8 @@ def start_scan(folder: Path, db: Path, mark: str, log: Path) -> subprocess.Popen
         )
 
 
-def test_a_killed_scan_leaves_the_database_as_it_was_and_no_process_behind(changed, tmp_path: Path):
-    folder, db = changed
+def test_a_killed_scan_leaves_the_database_as_it_was_and_no_process_behind(rescanned, tmp_path: Path):
+    folder, db, detection = rescanned
     before, before_scans = dump(db), scans_of(db)
     clusters_before = subprocess.run(dedup_command("clusters", "--db", str(db), "--json"), capture_output=True, text=True, check=True).stdout
     kills, with_workers = [], 0
@@ -238,6 +261,7 @@ def test_a_killed_scan_leaves_the_database_as_it_was_and_no_process_behind(chang
     scan(folder, fresh, ScanConfig(workers=2))
     assert results(db) == results(fresh)
     assert scans_of(db)[-1][2] == 1 and len(scans_of(db)) == len(before_scans) + 1
+    assert sqlite3.connect(db).execute("SELECT detection FROM scans ORDER BY id DESC LIMIT 1").fetchone() == (detection,)
 
 
 def test_a_killed_first_scan_leaves_no_database(changed, tmp_path: Path):

@@ -152,7 +152,9 @@ def extend(
     order = [row[0] for row in db.execute("SELECT number FROM index_documents ORDER BY document_id")]
     ranks = np.empty(len(order), dtype=np.int64)
     ranks[np.asarray(order, dtype=np.int64)] = np.arange(len(order))
-    parts = [*state.parts, _write_part(db, len(state.parts), range(start, start + len(sketches)), sketches, banded, bands, rows)]
+    parts = list(state.parts)
+    if sketches:
+        parts.append(_write_part(db, len(parts), range(start, start + len(sketches)), sketches, banded, bands, rows))
     if len(parts) > MAX_PARTS:
         parts = [parts[0], _merge_parts(db, range(1, len(parts)), 1)]
     number = dict(db.execute(
@@ -315,16 +317,20 @@ def _lookup(db: Database, state: IndexState, name: str, wanted: np.ndarray):
     """The stored ``(key, number)`` pairs of the list ``name`` whose key is in ``wanted``
     (sorted), from every part, sorted by key, then by rank."""
     table, column, dtype, width = _LISTS[name]
-    sql = f"SELECT {column}, numbers FROM {table} WHERE part = ? AND bucket IN (SELECT value FROM json_each(?))"
-    found = []
+    sql = f"SELECT {column}, numbers FROM {table} WHERE part = ? AND bucket IN (SELECT value FROM json_each(?)) ORDER BY bucket"
+    found_keys, found_numbers = [], []
     for part, bits in enumerate(state.parts):
         buckets = np.unique(wanted >> wanted.dtype.type(width - bits[0 if name == "shingles" else 1]))
-        found.extend(db.execute(sql, [part, json.dumps(buckets.tolist())]).fetchall())
-    keys = np.frombuffer(b"".join(row[0] for row in found), dtype=dtype).astype(wanted.dtype)
-    numbers = np.frombuffer(b"".join(row[1] for row in found), dtype=_LE_U4).astype(np.int64)
-    at = np.searchsorted(wanted, keys).clip(max=max(len(wanted) - 1, 0))
-    hit = wanted[at] == keys if len(wanted) else np.zeros(len(keys), dtype=bool)
-    keys, numbers = keys[hit], numbers[hit]
+        rows = db.execute(sql, [part, json.dumps(buckets.tolist())]).fetchall()
+        # The rows of a part come in bucket order, so its keys are sorted: find each wanted key's run.
+        keys = np.frombuffer(b"".join(row[0] for row in rows), dtype=dtype).astype(wanted.dtype)
+        lo, hi = np.searchsorted(keys, wanted, "left"), np.searchsorted(keys, wanted, "right")
+        counts = hi - lo
+        at = np.repeat(lo, counts) + (np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts))
+        found_keys.append(keys[at])
+        found_numbers.append(np.frombuffer(b"".join(row[1] for row in rows), dtype=_LE_U4)[at].astype(np.int64))
+    keys = np.concatenate(found_keys) if found_keys else wanted[:0]
+    numbers = np.concatenate(found_numbers) if found_numbers else np.zeros(0, dtype=np.int64)
     order = np.lexsort((state.ranks[numbers], keys))
     return keys[order], numbers[order]
 

@@ -41,13 +41,13 @@ def save_documents(
     file_documents: dict[str, int],
     removed_paths: Iterable[str],
     new_documents: Iterable[Document],
-    kept_document_ids: Iterable[str],
     problems: Iterable[InputProblem],
 ) -> None:
     """Write what a scan of the folder ``root`` read: documents, files and errors.
 
     Clears the previous scan's results first (they refer to documents that may go). Files
-    and documents of other folders are not touched.
+    and documents of other folders are not touched; a kept document keeps its ``scan_id``
+    (the scan that stored it).
     """
     with db.atomic():
         for table in ("passages", "evidence", "cluster_members", "clusters", "links"):
@@ -63,9 +63,6 @@ def save_documents(
         _insert_many(
             db, "documents", (*DOCUMENT_COLUMNS, "first_scan_id", "scan_id"),
             ((*document_row(d).values(), scan_id, scan_id) for d in new_documents), replace=True,
-        )
-        db.conn.executemany(
-            "UPDATE documents SET scan_id = ? WHERE id = ?", [(scan_id, doc_id) for doc_id in kept_document_ids]
         )
         db["files"].upsert_all(
             (
@@ -92,11 +89,10 @@ def save_added_documents(
     problems: Iterable[InputProblem],
 ) -> None:
     """Write what a scan of the folder ``root`` that only found new files read: their files
-    and documents, and the errors. Every stored document and the folder's unchanged files
-    are marked as seen by this scan; the stored results stay (``replace_results`` replaces
-    the part the new documents change)."""
+    and documents, and the errors. The folder's unchanged files are marked as seen by this
+    scan; the stored results stay (``replace_results`` replaces the part the new documents
+    change)."""
     with db.atomic():
-        db.execute("UPDATE documents SET scan_id = ?", [scan_id])
         _insert_many(
             db, "documents", (*DOCUMENT_COLUMNS, "first_scan_id", "scan_id"),
             ((*document_row(d).values(), scan_id, scan_id) for d in new_documents),

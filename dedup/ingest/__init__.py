@@ -79,42 +79,44 @@ def walk(root: Path) -> tuple[list[str], list[InputProblem], int]:
     skipped = 0
     seen_dirs: set[tuple[int, int]] = set()
 
-    def visit(folder: Path) -> None:
+    # Relative paths are built as strings (``prefix``): pathlib per entry costs more than the walk.
+    def visit(folder: Path, prefix: str) -> None:
         nonlocal skipped
+        here = prefix.rstrip("/") or "."
         try:
             info = folder.stat()
         except OSError as exc:
-            problems.append(InputProblem(_relative(root, folder), f"unreadable folder: {exc.strerror}"))
+            problems.append(InputProblem(here, f"unreadable folder: {exc.strerror}"))
             return
         key = (info.st_dev, info.st_ino)
         if key in seen_dirs:
-            problems.append(InputProblem(_relative(root, folder), "symlink loop: folder already visited"))
+            problems.append(InputProblem(here, "symlink loop: folder already visited"))
             return
         seen_dirs.add(key)
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
-            problems.append(InputProblem(_relative(root, folder), f"unreadable folder: {exc.strerror}"))
+            problems.append(InputProblem(here, f"unreadable folder: {exc.strerror}"))
             return
         for entry in entries:
-            path = Path(entry.path)
             if entry.name.startswith("."):
                 continue
+            relative = prefix + entry.name
             try:
                 is_dir = entry.is_dir(follow_symlinks=True)
             except OSError as exc:
-                problems.append(InputProblem(_relative(root, path), f"unreadable: {exc.strerror}"))
+                problems.append(InputProblem(relative, f"unreadable: {exc.strerror}"))
                 continue
             if is_dir:
-                visit(path)
-            elif entry.is_symlink() and not path.exists():
-                problems.append(InputProblem(_relative(root, path), "broken symlink"))
-            elif path.suffix.lower() in _READER_OF:
-                found.append(_relative(root, path))
+                visit(Path(entry.path), relative + "/")
+            elif entry.is_symlink() and not os.path.exists(entry.path):
+                problems.append(InputProblem(relative, "broken symlink"))
+            elif os.path.splitext(entry.name)[1].lower() in _READER_OF:
+                found.append(relative)
             else:
                 skipped += 1
 
-    visit(root)
+    visit(root, "")
     return sorted(found), problems, skipped
 
 
@@ -169,10 +171,3 @@ def parse_bytes(path: str, data: bytes, config: ScanConfig | None = None) -> Par
         return [], [InputProblem(path, "empty file")]
     columns = config.columns if config is not None else None
     return reader.read(InputFile(path, data, reader.format_name, columns))
-
-
-def _relative(root: Path, path: Path) -> str:
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()

@@ -132,7 +132,7 @@ TABLES: dict[str, Table] = {
             "date_source": f"Where published_at came from: {', '.join(DateSource)} (json: a record's field).",
             "based_on": "The URL of the work this article says it is based on (JSON-LD isBasedOn).",
             "first_scan_id": "The scan that first found the article.",
-            "scan_id": "The last scan that saw the article.",
+            "scan_id": "The scan that stored this version of the article (read it from a new or changed file).",
         },
         {"label_column": "title", "facets": ["site", "format"]},
     ),
