@@ -12,6 +12,9 @@ from pathlib import Path
 from conftest import CORPUS, article_body, seed_path
 from test_check_index import index_contents, sentence
 
+from typer.testing import CliRunner
+
+from dedup.cli import app
 from dedup.config import ScanConfig
 from dedup.eval.bench import make_corpus
 from dedup.pipeline import scan
@@ -107,8 +110,12 @@ def test_a_rescan_with_nothing_new_keeps_everything_and_a_changed_file_rescans_e
     assert same.detection == "index" and (same.n_unchanged_files, same.n_links, same.n_clusters) == (first.n_files, first.n_links, first.n_clusters)
     copy = seed_corpus / seed_path("001").name
     copy.write_text(article_body(copy.read_text()) + "\nA closing line added by the second publisher, long enough to count.\n")
-    changed = scan(seed_corpus, db).summary
-    assert (changed.detection, changed.detection_note) == ("full", "files changed or removed since the last scan (1 changed, 0 removed)")
+    printed = CliRunner().invoke(app, ["scan", str(seed_corpus), "--db", str(db), "-q"])
+    assert printed.exit_code == 0 and "Detected over every stored document: files changed or removed since the last scan (1 changed" in printed.output
+    again = CliRunner().invoke(app, ["scan", str(seed_corpus), "--db", str(db), "-q"])
+    assert "Detected from the lookup index" in again.output
+    changed = sqlite3.connect(db).execute("SELECT detection, detection_note FROM scans ORDER BY id DESC LIMIT 2").fetchall()
+    assert changed == [("index", None), ("full", "files changed or removed since the last scan (1 changed, 0 removed)")]
 
 
 def test_other_settings_rescan_everything(seed_corpus: Path, tmp_path: Path):

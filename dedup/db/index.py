@@ -1,7 +1,7 @@
 """The lookup index: what ``dedup check`` and an incremental scan need to find an article's
 matches without a scan.
 
-A scan from scratch rebuilds it (``rebuild``) from the sketches it detected with; a scan that
+A scan over everything rebuilds it (``rebuild``) from the sketches it detected with; a scan that
 only adds documents, answered from the index, extends it (``extend``). Both write in the
 scan's transaction, so it always describes the last scan: ``index_state.scan_id`` says which.
 
