@@ -83,8 +83,6 @@ def _load_chunk(items: list[tuple[str, str | None]], *, root: Path, config: Scan
     return [ingest.load(root, path, config, known_sha256) for path, known_sha256 in items]
 
 
-
-
 def now() -> str:
     """The time now (UTC, ISO 8601 with microseconds): when a scan starts and finishes."""
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
