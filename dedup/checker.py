@@ -9,8 +9,9 @@ where the folder is) and read as a scan reads them. Then:
   the answer is read from there (``answers.read_answers``);
 * **by a scan**, when the index cannot say it exactly (``incremental.NeedsScan``: another
   scan's settings, a bucket past its cap…) or ``use_index=False``: the database is copied
-  with SQLite's backup API, the folder is scanned into the copy with ``pipeline.scan``, and
-  the answer is read from the copy, which is then removed.
+  with SQLite's backup API, without its index, the folder is scanned into the copy with
+  ``pipeline.scan`` (so over every stored document), and the answer is read from the copy,
+  which is then removed.
 
 Either way the real database is never written. With ``add=True`` the inputs are kept
 instead: copied into the folder ``<db stem>.checked/`` beside the database, which is
@@ -35,7 +36,7 @@ from sqlite_utils import Database
 from . import incremental, ingest
 from .answers import INDEXED, NO_ARTICLE, SCANNED, CheckInput, CheckResult, ClusterInfo, Match, problem_text, read_answers
 from .config import ScanConfig
-from .db import MIGRATIONS, open_db, read, write
+from .db import MIGRATIONS, index, open_db, read, write
 from .errors import InputError
 from .incremental import NeedsScan
 from .models import Document, InputProblem
@@ -84,7 +85,7 @@ def check(
                 pass  # the index cannot answer exactly: a scan of a copy does
         copy = Path(temp) / "copy.db"
         _backup(db_path, copy)
-        result = scan(folder, copy, config)
+        result = scan(folder, copy, config)  # over every document: the copy has no index
         return read_answers(inputs, copy, folder.resolve().as_posix(), result.problems, how=SCANNED)
 
 
@@ -170,6 +171,10 @@ def _backup(db_path: Path, copy: Path) -> None:
         target = sqlite3.connect(copy)
         try:
             source.conn.backup(target)
+            # Without its index, the scan of the copy detects over every stored document (a
+            # scan from the index would compute what ``_check_by_index`` computes).
+            index.discard(Database(target))
+            target.commit()
         finally:
             target.close()
     finally:

@@ -283,6 +283,12 @@ def _write_buckets(db: Database, name: str, part: int, bits: int, keys: np.ndarr
     )
 
 
+def discard(db: Database) -> None:
+    """Forget the index: the next scan of ``db`` detects over every document and rebuilds it."""
+    if "index_state" in db.table_names():
+        db.execute("DELETE FROM index_state")
+
+
 def load_state(db: Database) -> IndexState | None:
     """The ``index_state`` row, or None when no scan has built the index."""
     row = db.execute(
