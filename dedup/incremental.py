@@ -88,8 +88,10 @@ def add(db: Database, new: Sequence[Document], config: ScanConfig, versions: dic
     if state.config_fingerprint != config.fingerprint() or state.versions != versions:
         raise NeedsScan("the last scan ran with other settings or versions")
     if not new:
-        nothing = np.zeros(0, dtype=bool)
-        return Addition({}, [], [], {}, {}, [], (), frozenset(), [], nothing, state.boilerplate, (set(), set()))
+        return Addition(
+            documents={}, links=[], clusters=[], decisions={}, decision_keys={}, alignments=[], touched=(), component=frozenset(),
+            sketches=[], banded=np.zeros(0, dtype=bool), boilerplate=state.boilerplate, candidates=(set(), set()),
+        )
     new = sorted(new, key=lambda d: d.id)
     raw = parallel_map(partial(batches.sketch_texts, config=config), [(d.id, d.text) for d in new], workers)
     own = np.unique(np.concatenate([s.shingles for s in raw])) if raw else np.zeros(0, dtype=np.uint32)

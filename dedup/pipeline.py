@@ -182,7 +182,7 @@ def _scan_into(db: Database, root: Path, config: ScanConfig, progress: Progress 
     scan_id = write.start_scan(db, folder.now(), root_key, config.as_dict(), config.fingerprint(), versions())
     found = folder.read_folder(db, scan_id, root, root_key, config, progress, prune)
     note = None
-    if read.result_counts(db)["n_documents"]:
+    if read.has_documents(db):
         # A scan that only adds files is answered from the index when it can say exactly
         # what a scan over everything finds; otherwise (or when it cannot) detection runs
         # over every stored document.

@@ -359,6 +359,11 @@ def largest_cluster_id(db: Database) -> int:
     return db.execute("SELECT coalesce(max(id), 0) FROM clusters").fetchone()[0]
 
 
+def has_documents(db: Database) -> bool:
+    """Whether the database holds any document."""
+    return bool(db.execute("SELECT EXISTS (SELECT 1 FROM documents)").fetchone()[0])
+
+
 def document_counts(db: Database, root: str) -> dict[str, int]:
     """How many documents each stored file of the folder ``root`` holds, by path."""
     return dict(db.execute("SELECT path, count(*) FROM documents WHERE root = ? GROUP BY path", [root]).fetchall())

@@ -60,10 +60,7 @@ def save_documents(
         for path in sorted({d.path for d in new_documents} & known):
             # A changed file may now hold fewer records than before.
             db.execute("DELETE FROM documents WHERE root = ? AND path = ?", [root, path])
-        _insert_many(
-            db, "documents", (*DOCUMENT_COLUMNS, "first_scan_id", "scan_id"),
-            ((*document_row(d).values(), scan_id, scan_id) for d in new_documents), replace=True,
-        )
+        _insert_documents(db, scan_id, new_documents, replace=True)
         db["files"].upsert_all(
             (
                 {
@@ -74,7 +71,7 @@ def save_documents(
             ),
             pk=("root", "path"),
         )
-        db["errors"].insert_all(({"scan_id": scan_id, "path": p.path, "reason": p.reason} for p in problems), pk="id")
+        _insert_errors(db, scan_id, problems)
 
 
 def save_added_documents(
@@ -93,10 +90,7 @@ def save_added_documents(
     scan; the stored results stay (``replace_results`` replaces the part the new documents
     change)."""
     with db.atomic():
-        _insert_many(
-            db, "documents", (*DOCUMENT_COLUMNS, "first_scan_id", "scan_id"),
-            ((*document_row(d).values(), scan_id, scan_id) for d in new_documents),
-        )
+        _insert_documents(db, scan_id, new_documents)
         db.execute(
             "UPDATE files SET scan_id = ? WHERE root = ? AND path IN (SELECT value FROM json_each(?))",
             [scan_id, root, json.dumps(sorted(unchanged_paths))],
@@ -105,7 +99,18 @@ def save_added_documents(
             db, "files", ("root", "path", "sha256", "size", "n_documents", "scan_id"),
             ((root, f.path, f.sha256, f.size, file_documents.get(f.path, 0), scan_id) for f in new_files),
         )
-        db["errors"].insert_all(({"scan_id": scan_id, "path": p.path, "reason": p.reason} for p in problems), pk="id")
+        _insert_errors(db, scan_id, problems)
+
+
+def _insert_documents(db: Database, scan_id: int, documents: Iterable[Document], *, replace: bool = False) -> None:
+    """Insert documents first stored by the scan ``scan_id``."""
+    rows = ((*document_row(d).values(), scan_id, scan_id) for d in documents)
+    _insert_many(db, "documents", (*DOCUMENT_COLUMNS, "first_scan_id", "scan_id"), rows, replace=replace)
+
+
+def _insert_errors(db: Database, scan_id: int, problems: Iterable[InputProblem]) -> None:
+    """Insert the problems the scan ``scan_id`` met as ``errors`` rows."""
+    db["errors"].insert_all(({"scan_id": scan_id, "path": p.path, "reason": p.reason} for p in problems), pk="id")
 
 
 def replace_results(
@@ -129,9 +134,9 @@ def replace_results(
     with db.atomic():
         touching = f"SELECT cluster_id FROM cluster_members WHERE document_id IN {inside}"
         previous = {row["id"]: row for row in db.query(f"SELECT * FROM clusters WHERE id IN ({touching})", wanted)}
-        for table in ("evidence", "cluster_members"):
-            db.execute(f"DELETE FROM {table} WHERE cluster_id IN (SELECT value FROM json_each(?))", [json.dumps(sorted(previous))])
-        db.execute("DELETE FROM clusters WHERE id IN (SELECT value FROM json_each(?))", [json.dumps(sorted(previous))])
+        clusters_gone = [json.dumps(sorted(previous))]
+        for table, column in (("evidence", "cluster_id"), ("cluster_members", "cluster_id"), ("clusters", "id")):
+            db.execute(f"DELETE FROM {table} WHERE {column} IN {inside}", clusters_gone)
         for table in ("passages", "links"):
             db.execute(f"DELETE FROM {table} WHERE source_id IN {inside} OR copy_id IN {inside}", wanted * 2)
         save_results(db, scan_id, previous=previous, links=links, clusters=clusters, summary=None, decisions=decisions, decision_keys=decision_keys)
