@@ -145,6 +145,13 @@ def test_byline_from_metadata_or_a_by_line_and_an_author_bio():
     assert signals(found) == {("a", "byline"), ("b", "byline"), ("c", "author_bio")}
 
 
+def test_a_wire_byline_behind_a_paragraph_control_character_is_a_byline():
+    # PA wire files start each paragraph with "\x19" and end it with "<".
+    wire = "WEIGHT LOSS DID WORRY ME<\n\x19By Emma Hibbs, PA News<\n" + "".join(f"\x19{line}<\n" for line in BODY.splitlines())
+    found = provenance.authorship(Group([doc("pa", wire), doc("paper", BODY)]))
+    assert signals(found) == {("pa", "byline")}
+
+
 def test_text_ending_on_read_more_is_marked_as_an_excerpt():
     found = provenance.truncation_markers(Group([doc("a", BODY + "Read more…\n"), doc("b")]))
     assert signals(found) == {("a", "truncation_marker")}

@@ -189,7 +189,8 @@ def site_keys(doc: Document, own: str | None = None) -> set[str]:
     return {k for k in keys if len(k) >= 2}
 
 
-BYLINE_RE = re.compile(r"(?m)^[ \t]*By[ \t]+(?P<name>[A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’.-]+){1,3})[ \t]*(?:[,|—–-].*)?$")
+# Wire copy marks paragraph starts with control characters (PA: "\x19By Name, PA News").
+BYLINE_RE = re.compile(r"(?m)^[ \t\x00-\x09\x0b\x0c\x0e-\x1f]*By[ \t]+(?P<name>[A-Z][\w'’-]+(?:[ \t]+[A-Z][\w'’.-]+){1,3})[ \t]*(?:[,|—–-].*)?$")
 BIO_RE = re.compile(
     r"\b(?:is|was) (?:an?|the) (?:[\w-]+ ){0,4}?(?:journalist|reporter|writer|editor|correspondent|columnist)\b"
     r"|\bjoined [A-Z][\w'’-]*(?: [A-Z][\w'’-]*)* as (?:an? |the )?(?:[\w-]+ ){0,3}?(?:editor|reporter|writer|correspondent)\b"
