@@ -118,13 +118,13 @@ def settle(
     known = known or {}
     groups = cluster.group(links, shared, min_overlap=config.cluster_min_overlap)
     inside = cluster.links_within(groups, links)
-    inputs = provenance.decision_inputs(groups, inside, links, docs)
+    inputs = provenance.decision_inputs(groups, inside, links, shared, docs)
     keys = [provenance.decision_key(item) for item in inputs]
     fresh = iter(decide_all([item for item, key in zip(inputs, keys) if key not in known]))
     elected = [(members, known[key] if key in known else next(fresh)) for members, key in zip(groups, keys)]
     canonical = {members: decision.canonical_id for members, decision in elected}
     clusters = cluster.build_clusters(groups, inside, docs, previous, canonical)
-    oriented = provenance.orient_links(links, elected, docs)
+    oriented = provenance.orient_links(links, elected, shared, docs)
     by_members = dict(elected)
     key_of = dict(zip(groups, keys))
     oriented.sort(key=lambda l: (l.source_id, l.copy_id))

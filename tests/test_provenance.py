@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 import pytest
 from conftest import seed_path
 
@@ -101,6 +103,20 @@ def test_credit_phrases_are_matched_against_members_sites(line: str):
     assert ("a", "attribution") in signals(found)
 
 
+@pytest.mark.parametrize(
+    "line",
+    ["This story was first published by Northgate Herald.", "Originally published in the Northgate Herald"],
+)
+def test_a_credit_is_about_the_text(line: str):
+    found = provenance.credits(Group([doc("a", site="Northgate Herald"), doc("b", BODY + line + "\n", site="Daily Ledger")]))
+    assert ("a", "attribution") in signals(found)
+
+
+def test_a_person_who_first_appeared_on_a_show_credits_nobody():
+    text = BODY + "Fans praised him for the same hairstyle since he first appeared on This Morning in 1988.\n"
+    assert provenance.credits(Group([doc("a", site="Daily Ledger"), doc("b", text, site="Evening Post")])) == []
+
+
 def test_wire_dateline_credits_the_agency_by_its_acronym():
     agency = doc("a", "LONDON (CPA) — " + BODY, site="Continental Press Association")
     copy = doc("b", "LONDON (CPA) — " + BODY, site="Daily Ledger")
@@ -180,17 +196,36 @@ def test_centrality_picks_the_member_most_similar_to_the_others():
     assert provenance.centrality(Group(docs[:2], links[:1])) == []
 
 
+def shingles(*ranges: range) -> np.ndarray:
+    """Shingle hashes standing for a link's shared text."""
+    return np.unique(np.concatenate([np.arange(r.start, r.stop, dtype=np.uint64) for r in ranges]))
+
+
 def test_a_text_taking_parts_of_two_stories_is_a_compilation():
     # 40% of a (story 1) and 30% of c (story 2) are in d, but only 5% of d in each: d took parts.
     links = [link("a", "d", kept=0.4, taken=0.05), link("c", "d", kept=0.3, taken=0.05), link("a", "b", kept=1.0, taken=1.0)]
+    shared = {("a", "d"): shingles(range(0, 30)), ("c", "d"): shingles(range(100, 130)), ("a", "b"): shingles(range(0, 90))}
     groups = [frozenset("abd"), frozenset("c")]
-    assert provenance.compilations(links, groups) == {"d": ("a", "c")}
+    assert provenance.compilations(links, groups, shared) == {"d": ("a", "c")}
     docs = {x: doc(x) for x in "abcd"}
-    found = provenance.compilation(Group([docs[x] for x in sorted(groups[0])], compiled=provenance.compilations(links, groups), named=docs))
+    compiled = provenance.compilations(links, groups, shared)
+    found = provenance.compilation(Group([docs[x] for x in sorted(groups[0])], compiled=compiled, named=docs))
     assert signals(found) == {("d", "compilation")} and found[0].weight < 0
     # A source that two texts each took a part of is not a compilation of them.
     reused = [link("s", "x", kept=0.4, taken=0.05), link("s", "y", kept=0.3, taken=0.05)]
-    assert provenance.compilations(reused, [frozenset("sx"), frozenset("y")]) == {}
+    reused_shared = {("s", "x"): shingles(range(0, 30)), ("s", "y"): shingles(range(100, 130))}
+    assert provenance.compilations(reused, [frozenset("sx"), frozenset("y")], reused_shared) == {}
+
+
+def test_two_papers_excerpting_one_wire_file_differently_do_not_make_it_a_compilation():
+    # Both papers are mostly in the wire file w, each took a different part but both its lead.
+    links = [link("p", "w", kept=0.6, taken=0.15), link("q", "w", kept=0.5, taken=0.2)]
+    lead, middle, end = range(0, 12), range(12, 40), range(40, 70)
+    overlapping = {("p", "w"): shingles(lead, middle), ("q", "w"): shingles(lead, end)}
+    assert provenance.compilations(links, [frozenset("pw"), frozenset("q")], overlapping) == {}
+    # The same links without the common lead: two different stories in w.
+    apart = {("p", "w"): shingles(middle), ("q", "w"): shingles(end)}
+    assert provenance.compilations(links, [frozenset("pw"), frozenset("q")], apart) == {"w": ("p", "q")}
 
 
 def test_straight_quotes_where_another_member_has_curly_ones():
@@ -289,7 +324,8 @@ def test_orient_links_points_every_cluster_link_from_the_canonical():
     backwards = link("b", "a", kept=0.8, taken=0.9)
     decision = provenance.decide(frozenset(docs), [backwards], docs)
     assert decision.canonical_id == "a"
-    (turned,) = provenance.orient_links([backwards], [(frozenset(docs), decision)], docs)
+    shared = {("b", "a"): shingles(range(0, 40))}
+    (turned,) = provenance.orient_links([backwards], [(frozenset(docs), decision)], shared, docs)
     assert (turned.source_id, turned.copy_id) == ("a", "b")
     assert (turned.source_containment, turned.copy_containment) == (0.9, 0.8)
     assert backwards.reversed().reversed() == backwards

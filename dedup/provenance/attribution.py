@@ -36,7 +36,13 @@ class Phrase:
 PHRASES = (
     Phrase(
         "credit",
-        re.compile(r"(?i:originally (?:appeared|published|ran)|first (?:appeared|published))(?i: (?:on|in|at|by))(?: the)? " + NAME),
+        # About the text itself ("This story was first published by X", a line "Originally
+        # published in X"), not a person who "first appeared on" a show.
+        re.compile(
+            r"(?im:(?:\b(?:article|story|post|piece|report|column|feature|interview|it)[ \t]+(?:was[ \t]+|has[ \t]+been[ \t]+)?"
+            r"|(?:^|(?<=[.!?]))[ \t]*)"
+            r"(?:originally (?:appeared|published|ran)|first (?:appeared|published))(?: (?:on|in|at|by)))(?: the)? " + NAME
+        ),
         ("originally", "first appeared", "first published"),
     ),
     Phrase("credit", re.compile(r"(?m)^[ \t]*(?i:source|credit|courtesy(?: of)?)[ \t]*[:\-–—][ \t]*(?:the )?" + NAME), ("source", "credit", "courtesy")),

@@ -9,6 +9,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import astuple, dataclass, field, replace
 
+import numpy as np
+
 from ..cluster import links_within, rank_key
 from ..models import Document, Link
 from .model import MODEL, Evidence, Group, Model, label
@@ -45,15 +47,19 @@ class Decision:
 
 
 def decision_inputs(
-    groups: Sequence[frozenset[str]], inside: Sequence[Sequence[Link]], links: Sequence[Link], docs: Mapping[str, Document]
+    groups: Sequence[frozenset[str]],
+    inside: Sequence[Sequence[Link]],
+    links: Sequence[Link],
+    shared: Mapping[tuple[str, str], np.ndarray],
+    docs: Mapping[str, Document],
 ) -> list[tuple[frozenset[str], Sequence[Link], dict[str, Document], dict[str, tuple[str, ...]]]]:
     """What ``decide`` needs for each group, self-contained (to decide groups in parallel).
 
     ``inside`` holds each group's links (``cluster.links_within``); ``links`` are all the
-    links, for finding compilations. Each item is ``(members, links inside the group, the
+    links and ``shared`` their shared shingles, for finding compilations. Each item is ``(members, links inside the group, the
     documents it names, its compilations)``, for ``decide(*item[:3], compiled=item[3])``.
     """
-    compiled = compilations(links, groups)
+    compiled = compilations(links, groups, shared)
     items = []
     for members, own_links in zip(groups, inside):
         own = {d: compiled[d] for d in sorted(members) if d in compiled}
@@ -114,7 +120,11 @@ def decide(
 
 
 def orient_links(
-    links: Sequence[Link], decisions: Sequence[tuple[frozenset[str], Decision]], docs: Mapping[str, Document], model: Model = MODEL
+    links: Sequence[Link],
+    decisions: Sequence[tuple[frozenset[str], Decision]],
+    shared: Mapping[tuple[str, str], np.ndarray],
+    docs: Mapping[str, Document],
+    model: Model = MODEL,
 ) -> list[Link]:
     """Every link turned to run from the likelier source to the copy (the only place links
     are given a direction).
@@ -126,7 +136,7 @@ def orient_links(
     place = {doc_id: index for _, decision in decisions for index, (doc_id, _, _) in enumerate(decision.ranking)}
     groups = [members for members, _ in decisions]
     inside = {(l.source_id, l.copy_id) for own in links_within(groups, links) for l in own}
-    compiled = compilations(links, groups, copies_only=False)
+    compiled = compilations(links, groups, shared, copies_only=False)
     oriented = []
     for link in links:
         if (link.source_id, link.copy_id) in inside:

@@ -9,9 +9,11 @@ a module of its own) and one entry there.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
+
+import numpy as np
 
 from ..models import Link, LinkRelation
 from .attribution import authorship, credits
@@ -23,24 +25,39 @@ Signal = Callable[[Group, Model], list[Evidence]]
 # --- compilations ---------------------------------------------------------------------
 
 
+# Two partners are parts of different stories when at most this share of the smaller text
+# each shares with the document is common to both: a digest's items share nothing, while
+# two newspapers that excerpt one wire file differently both take its lead.
+DISJOINT_SHARE = 0.1
+
+
 def compilations(
-    links: Sequence[Link], groups: Sequence[frozenset[str]], *, copies_only: bool = True
+    links: Sequence[Link],
+    groups: Sequence[frozenset[str]],
+    shared: Mapping[tuple[str, str], np.ndarray],
+    *,
+    copies_only: bool = True,
 ) -> dict[str, tuple[str, ...]]:
     """Documents that carry text from two or more stories, with one partner per story.
 
     A story is a group (cluster) of documents; a partner outside every group is a story of
     its own. A partner counts when a larger share of it is in the document than of the
     document in it. A digest, a round-up or a text built from several sources takes parts of
-    more than one story, and it is the copy in each of those links. With ``copies_only``
+    more than one story, and it is the copy in each of those links. Two stories count only
+    when the texts they share with the document (``shared``: a link's pair → its shared
+    shingles) are disjoint (``DISJOINT_SHARE``): a wire file excerpted differently by two
+    papers is one story, whichever groups the papers fell into. With ``copies_only``
     (electing a cluster's canonical) only copy links count: a source whose passages were
     reused by several texts must not look like a digest of them; orienting a reuse link asks
     which of the two took passages from several documents, so there every link counts.
     """
     story = {doc_id: n for n, members in enumerate(groups) for doc_id in members}
-    partners: dict[str, dict[object, str]] = {}
+    # document → story → (its first partner, the shingles the document shares with the story)
+    parts: dict[str, dict[object, tuple[str, np.ndarray]]] = {}
     counted = (l for l in links if l.relation == LinkRelation.COPY or not copies_only)
     # In the order of the pairs, whichever way the links run: the first partner of a story is named.
     for link in sorted(counted, key=lambda l: sorted((l.source_id, l.copy_id))):
+        content = shared[(link.source_id, link.copy_id)]
         for doc_id, other, other_share, own_share in (
             (link.source_id, link.copy_id, link.copy_containment, link.source_containment),
             (link.copy_id, link.source_id, link.source_containment, link.copy_containment),
@@ -48,8 +65,24 @@ def compilations(
             # A part taken in: more of the partner is in the document than the reverse.
             # (A source reused by two texts gives each a part of itself, not the other way.)
             if other_share > own_share:
-                partners.setdefault(doc_id, {}).setdefault(story.get(other, ("single", other)), other)
-    return {d: tuple(sorted(found.values())) for d, found in sorted(partners.items()) if len(found) >= 2}
+                key = story.get(other, ("single", other))
+                first, seen = parts.setdefault(doc_id, {}).get(key, (other, content[:0]))
+                parts[doc_id][key] = (first, np.union1d(seen, content))
+    found = {}
+    for doc_id, stories in sorted(parts.items()):
+        if len(stories) >= 2 and _has_disjoint(list(stories.values())):
+            found[doc_id] = tuple(sorted(first for first, _ in stories.values()))
+    return found
+
+
+def _has_disjoint(stories: list[tuple[str, np.ndarray]]) -> bool:
+    """Whether two of the stories share (almost) nothing of what they share with the document."""
+    for n, (_, one) in enumerate(stories):
+        for _, other in stories[n + 1 :]:
+            common = len(np.intersect1d(one, other, assume_unique=True))
+            if common <= DISJOINT_SHARE * min(len(one), len(other)):
+                return True
+    return False
 
 
 def compilation(group: Group, model: Model = MODEL) -> list[Evidence]:
