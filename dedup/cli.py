@@ -86,6 +86,10 @@ def scan_command(
         bool, typer.Option("--prune", help="Remove from the database the files of FOLDER that are gone (kept otherwise).")
     ] = False,
     column: ColumnOption = None,
+    checksum: Annotated[
+        bool,
+        typer.Option("--checksum", help="Read and hash every file, even those whose size and modification time are unchanged."),
+    ] = False,
 ) -> None:
     """Scan FOLDER for syndicated copies and store documents, links and clusters in the database.
 
@@ -94,7 +98,7 @@ def scan_command(
     from .config import ScanConfig
     from .pipeline import scan
 
-    config = ScanConfig(max_file_bytes=max_file_bytes, workers=workers, columns=parse_columns(column))
+    config = ScanConfig(max_file_bytes=max_file_bytes, workers=workers, columns=parse_columns(column), checksum=checksum)
     progress, update = _progress_bar(not quiet and sys.stderr.isatty())
     if progress is None:
         result = scan(folder, db, config, prune=prune)

@@ -69,6 +69,9 @@ class ScanConfig:
     cluster_min_overlap: float = 0.5
     #: worker processes for sketching (0 = one per core).
     workers: int = 0
+    #: read and hash every file on a rescan, even one whose size and modification time say
+    #: it did not change.
+    checksum: bool = False
     #: CSV/TSV/Parquet: read record fields from these columns, as (field, column) pairs
     #: (``--column text=article_body``); a field given twice takes the first column a file
     #: has. None: the usual names (text/body/content, title, url, published_at/date, ...).
@@ -124,7 +127,7 @@ class ScanConfig:
         return hashlib.sha256(blob).hexdigest()[:16]
 
     def fingerprint(self) -> str:
-        """A short hash of the settings that affect results (not ``workers``)."""
-        settings = {k: v for k, v in self.as_dict().items() if k != "workers"}
+        """A short hash of the settings that affect results (not ``workers`` or ``checksum``)."""
+        settings = {k: v for k, v in self.as_dict().items() if k not in ("workers", "checksum")}
         blob = json.dumps(settings, sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()[:16]

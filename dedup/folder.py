@@ -3,6 +3,7 @@ changed, unchanged, missing or removed, and the documents of the new and changed
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
@@ -30,6 +31,8 @@ class FolderRead:
     counts: dict[str, int]  # new, changed, unchanged files
     missing: list[str]
     removed: list[str]
+    #: unchanged files read again (their stamp had changed): their new stamp is stored
+    restamped: list[SourceFile]
 
     def summary(self, **figures) -> ScanSummary:
         """The scan's summary, with these file figures and the given detection ones."""
@@ -42,10 +45,12 @@ class FolderRead:
 
 def read_folder(db: Database, scan_id: int, root: Path, root_key: str, config: ScanConfig, progress, prune: bool) -> FolderRead:
     """Read the files of the folder ``root`` (``root_key``: its absolute path) for the scan
-    ``scan_id``: the new and changed ones are parsed, the others only hashed; ``prune`` counts
-    the files gone from the folder as removed."""
+    ``scan_id``: the new and changed ones are parsed; a stored file whose size and modification
+    time are unchanged is not read, any other is hashed; ``prune`` counts the files gone from
+    the folder as removed."""
     paths, problems, skipped = ingest.walk(root)
     known = read.stored_files(db, root_key)
+    kept = {} if config.checksum else _unchanged_by_stamp(root, paths, known)
     last = read.last_scan(db, scan_id, root_key)
     # An unchanged file is not parsed again: the problems found inside it last time still hold.
     known_problems = read.file_problems(db, last["id"] if last else None)
@@ -56,14 +61,19 @@ def read_folder(db: Database, scan_id: int, root: Path, root_key: str, config: S
     if progress:
         progress("read", 0, len(paths))
     load_chunk = partial(_load_chunk, root=root, config=config)
-    loaded = parallel_map(load_chunk, [(path, known.get(path)) for path in paths], worker_count(config.workers))
-    for source, docs, file_problems in loaded:
+    wanted = [(path, known[path].sha256 if path in known else None) for path in paths if path not in kept]
+    loaded = dict(zip((path for path, _ in wanted), parallel_map(load_chunk, wanted, worker_count(config.workers))))
+    restamped = []
+    for path in paths:
+        source, docs, file_problems = (kept[path], None, []) if path in kept else loaded[path]
         problems.extend(file_problems)
         if isinstance(source, InputProblem):
             problems.append(source)
         elif docs is None:
             counts["unchanged"] += 1
             files.append(source)
+            if path not in kept and known[path] != source:  # read again: the same bytes, a new stamp
+                restamped.append(source)
             problems.extend(known_problems.get(source.path, []))
             file_documents[source.path] = stored_counts.get(source.path, 0)  # its documents are kept as they are
         elif docs:  # a file that gave no document is only counted among the errors
@@ -76,7 +86,25 @@ def read_folder(db: Database, scan_id: int, root: Path, root_key: str, config: S
     # longer be read (or now holds no article) loses its old documents.
     missing = sorted(set(known) - set(paths))
     removed = sorted((set(known) & set(paths)) - present) + (missing if prune else [])
-    return FolderRead(paths, problems, skipped, files, file_documents, new_docs, counts, missing, removed)
+    return FolderRead(paths, problems, skipped, files, file_documents, new_docs, counts, missing, removed, restamped)
+
+
+def _unchanged_by_stamp(root: Path, paths: list[str], known: dict[str, SourceFile]) -> dict[str, SourceFile]:
+    """The stored files whose size and modification time are the stored ones: unchanged,
+    without reading them (as make, rsync and git take it; ``--checksum`` reads them all)."""
+    kept = {}
+    folder = str(root)
+    for path in paths:
+        stored = known.get(path)
+        if stored is None or stored.mtime_ns is None:
+            continue
+        try:
+            stamp = ingest.file_stamp(os.path.join(folder, path))  # not a Path: 100,000 of them add up
+        except OSError:
+            continue  # reading it reports the problem
+        if stamp == (stored.size, stored.mtime_ns):
+            kept[path] = stored
+    return kept
 
 
 def _load_chunk(items: list[tuple[str, str | None]], *, root: Path, config: ScanConfig) -> list:

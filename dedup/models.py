@@ -71,11 +71,16 @@ class InputProblem:
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A file found by the walk, with the hash of its bytes (used to skip unchanged files)."""
+    """A file found by the walk, with the hash of its bytes (used to skip unchanged files).
+
+    ``mtime_ns`` is its modification time when it was read, or None when that time was too
+    recent to tell a later change of the same size from it (see ``ingest.file_stamp``).
+    """
 
     path: str
     sha256: str
     size: int
+    mtime_ns: int | None = None
 
 
 @dataclass(frozen=True)

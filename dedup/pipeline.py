@@ -209,7 +209,8 @@ def _add_from_index(db: Database, scan_id: int, root_key: str, config: ScanConfi
     new_paths = {d.path for d in found.new_docs}
     write.save_added_documents(
         db, scan_id, root=root_key, new_files=[f for f in found.files if f.path in new_paths], file_documents=found.file_documents,
-        unchanged_paths=[f.path for f in found.files if f.path not in new_paths], new_documents=found.new_docs, problems=found.problems,
+        unchanged_paths=[f.path for f in found.files if f.path not in new_paths], restamped=found.restamped,
+        new_documents=found.new_docs, problems=found.problems,
     )
     write.replace_results(
         db, scan_id, documents=addition.component, links=addition.links, clusters=addition.clusters, decisions=addition.decisions,

@@ -256,7 +256,7 @@ def test_report_on_an_older_database_asks_for_migrate(tmp_path):
     result = CliRunner().invoke(app, ["report", "--db", str(old), "--out", str(tmp_path / "reports")])
     assert result.exit_code == 1 and "older dedup" in result.output and "Traceback" not in result.output
     assert old.read_bytes() == before and not (tmp_path / "reports").exists()
-    assert migrate(old) == ["m007_member_coverage", "m008_views", "m009_roots", "m010_sketches", "m011_decision_keys", "m012_index", "m013_index_parts"]
+    assert migrate(old) == ["m007_member_coverage", "m008_views", "m009_roots", "m010_sketches", "m011_decision_keys", "m012_index", "m013_index_parts", "m014_file_times"]
     assert migrate(old) == []
     assert [p.name for p in report.write_report(old, tmp_path / "reports")] == ["index.html"]
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import time
 from pathlib import Path
 
 import sqlite_utils
@@ -72,6 +74,34 @@ def test_rescan_is_idempotent(seed_corpus: Path, db_path: Path):
     second_result = scan(seed_corpus, db_path)
     assert snapshot(db_path) == first
     assert second_result.summary.n_unchanged_files == 3 and second_result.summary.n_new_files == 0
+
+
+def test_a_rescan_takes_a_file_of_unchanged_size_and_time_as_unchanged(seed_corpus: Path, db_path: Path):
+    files = sorted(p for p in seed_corpus.rglob("*") if p.is_file())
+    an_hour_ago = time.time_ns() - 3600 * 10**9
+    for path in files:
+        os.utime(path, ns=(an_hour_ago, an_hour_ago))
+    fresh = seed_corpus / "fresh.txt"
+    fresh.write_text(files[2].read_text() + "\nA paragraph written just now, at a time too recent to trust.\n")
+    scan(seed_corpus, db_path)
+    stamps = dict(sqlite_utils.Database(db_path).execute("SELECT path, mtime_ns FROM files").fetchall())
+    assert stamps == {**{str(p.relative_to(seed_corpus)): an_hour_ago for p in files}, "fresh.txt": None}
+    # Other bytes of the same size behind the old time: not read, so taken as unchanged ...
+    target = files[0]
+    data = target.read_bytes()
+    target.write_bytes(data.replace(b"e", b"a", 1))
+    os.utime(target, ns=(an_hour_ago, an_hour_ago))
+    assert scan(seed_corpus, db_path).summary.n_changed_files == 0
+    # ... until --checksum reads every file.
+    assert scan(seed_corpus, db_path, ScanConfig(checksum=True)).summary.n_changed_files == 1
+    # A file touched but not changed is read again, found unchanged, and its new time kept.
+    second = files[1]
+    later = an_hour_ago + 60 * 10**9
+    os.utime(second, ns=(later, later))
+    again = scan(seed_corpus, db_path).summary
+    assert (again.n_changed_files, again.n_unchanged_files) == (0, len(files) + 1)
+    stored = sqlite_utils.Database(db_path).execute("SELECT mtime_ns FROM files WHERE path = ?", [str(second.relative_to(seed_corpus))]).fetchone()
+    assert stored == (later,)
 
 
 def test_same_corpus_same_results_in_a_new_database(seed_corpus: Path, tmp_path: Path):

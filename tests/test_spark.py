@@ -23,8 +23,9 @@ from dedup.eval.bench import make_corpus
 from dedup.spark import check_java
 
 REPO = Path(__file__).resolve().parent.parent
-#: Columns that name a scan, and the folder as each engine was given it.
-SCAN_COLUMNS = {"scan_id", "first_scan_id", "created_scan_id", "updated_scan_id"}
+#: Columns that name a scan, and the files' modification times (a local scan keeps them so that
+#: its rescans need not read unchanged files; Spark reads files as bytes and leaves them empty).
+SCAN_COLUMNS = {"scan_id", "first_scan_id", "created_scan_id", "updated_scan_id", "mtime_ns"}
 TABLES = (
     "documents", "sketches", "files", "errors", "links", "clusters", "cluster_members", "evidence", "passages", "cluster_changes",
     "index_state", "index_documents", "index_shingles", "index_bands", "index_pairs",  # the import builds the lookup index

@@ -10,7 +10,7 @@ import numpy as np
 from sqlite_utils import Database
 
 from ..errors import NotFoundError
-from ..models import DiffOp, Document, InputProblem, Passage, Sketch
+from ..models import DiffOp, Document, InputProblem, Passage, Sketch, SourceFile
 from ..provenance import Decision, Evidence
 from .codec import SKETCH_ARRAYS, decode_diff, decode_sketch
 from .schema import DOCUMENT_COLUMNS
@@ -36,9 +36,11 @@ class PassageText:
     copy_text: str
 
 
-def stored_files(db: Database, root: str) -> dict[str, str]:
-    """Path → sha256 of every file the previous scans stored from the folder ``root``."""
-    return dict(db.execute("SELECT path, sha256 FROM files WHERE root = ?", [root]).fetchall())
+def stored_files(db: Database, root: str) -> dict[str, SourceFile]:
+    """Path → the file (hash, size, modification time) of every file the previous scans
+    stored from the folder ``root``."""
+    rows = db.execute("SELECT path, sha256, size, mtime_ns FROM files WHERE root = ?", [root]).fetchall()
+    return {row[0]: SourceFile(*row) for row in rows}
 
 
 def stored_roots(db: Database) -> list[str]:

@@ -379,3 +379,11 @@ def m011_decision_keys(db: Database) -> None:
 
 # The lookup index's migrations (m012 on) live beside it; importing the module registers them.
 from . import index_schema  # noqa: E402, F401
+
+
+@MIGRATIONS()
+def m014_file_times(db: Database) -> None:
+    """``files.mtime_ns``: a file's modification time when it was read (NULL: unknown, or too
+    recent to trust). A rescan takes a file whose size and time are the stored ones as
+    unchanged without reading it."""
+    db["files"].add_column("mtime_ns", int)

@@ -64,7 +64,7 @@ def save_documents(
         db["files"].upsert_all(
             (
                 {
-                    "root": root, "path": f.path, "sha256": f.sha256, "size": f.size,
+                    "root": root, "path": f.path, "sha256": f.sha256, "size": f.size, "mtime_ns": f.mtime_ns,
                     "n_documents": file_documents.get(f.path, 0), "scan_id": scan_id,
                 }
                 for f in files
@@ -82,22 +82,27 @@ def save_added_documents(
     new_files: Iterable[SourceFile],
     file_documents: dict[str, int],
     unchanged_paths: Iterable[str],
+    restamped: Iterable[SourceFile],
     new_documents: Iterable[Document],
     problems: Iterable[InputProblem],
 ) -> None:
     """Write what a scan of the folder ``root`` that only found new files read: their files
     and documents, and the errors. The folder's unchanged files are marked as seen by this
-    scan; the stored results stay (``replace_results`` replaces the part the new documents
-    change)."""
+    scan (the ``restamped`` ones with their new modification time); the stored results stay
+    (``replace_results`` replaces the part the new documents change)."""
     with db.atomic():
         _insert_documents(db, scan_id, new_documents)
         db.execute(
             "UPDATE files SET scan_id = ? WHERE root = ? AND path IN (SELECT value FROM json_each(?))",
             [scan_id, root, json.dumps(sorted(unchanged_paths))],
         )
+        db.conn.executemany(
+            "UPDATE files SET size = ?, mtime_ns = ? WHERE root = ? AND path = ?",
+            [(f.size, f.mtime_ns, root, f.path) for f in restamped],
+        )
         _insert_many(
-            db, "files", ("root", "path", "sha256", "size", "n_documents", "scan_id"),
-            ((root, f.path, f.sha256, f.size, file_documents.get(f.path, 0), scan_id) for f in new_files),
+            db, "files", ("root", "path", "sha256", "size", "mtime_ns", "n_documents", "scan_id"),
+            ((root, f.path, f.sha256, f.size, f.mtime_ns, file_documents.get(f.path, 0), scan_id) for f in new_files),
         )
         _insert_errors(db, scan_id, problems)
 

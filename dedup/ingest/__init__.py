@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,22 +137,36 @@ def load(
     """
     full = root / path
     try:
-        size = full.stat().st_size
+        size, mtime_ns = file_stamp(full)
         if size > config.max_file_bytes:
             return InputProblem(path, f"file too large: {size} bytes (limit {config.max_file_bytes})"), [], []
         data = full.read_bytes()
     except OSError as exc:
         return InputProblem(path, f"unreadable: {exc.strerror or exc}"), [], []
-    return load_bytes(path, data, config, known_sha256)
+    return load_bytes(path, data, config, known_sha256, mtime_ns=mtime_ns if len(data) == size else None)
+
+
+# A modification time this close to now is not kept: a change within the same tick of the
+# file system's clock, of the same size, would look like no change (git's "racy" files).
+RECENT_NS = 2_000_000_000
+
+
+def file_stamp(path: Path | str) -> tuple[int, int | None]:
+    """A file's size and modification time (ns), the time None when it is too recent to
+    trust (``RECENT_NS``): a rescan takes a file whose stamp is the stored one as unchanged."""
+    found = os.stat(path)
+    recent = time.time_ns() - found.st_mtime_ns < RECENT_NS
+    return found.st_size, None if recent else found.st_mtime_ns
 
 
 def load_bytes(
-    path: str, data: bytes, config: ScanConfig, known_sha256: str | None = None
+    path: str, data: bytes, config: ScanConfig, known_sha256: str | None = None, *, mtime_ns: int | None = None
 ) -> tuple[SourceFile | InputProblem, list[Document] | None, list[InputProblem]]:
-    """``load`` of a file already read: ``data`` are the bytes of the file at ``path``."""
+    """``load`` of a file already read: ``data`` are the bytes of the file at ``path``
+    (``mtime_ns``: its modification time, if known)."""
     if len(data) > config.max_file_bytes:
         return InputProblem(path, f"file too large: {len(data)} bytes (limit {config.max_file_bytes})"), [], []
-    found = SourceFile(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    found = SourceFile(path=path, sha256=hashlib.sha256(data).hexdigest(), size=len(data), mtime_ns=mtime_ns)
     if found.sha256 == known_sha256:
         return found, None, []
     docs, problems = parse_bytes(path, data, config)

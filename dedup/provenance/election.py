@@ -7,7 +7,7 @@ import hashlib
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import astuple, dataclass, field, replace
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -74,9 +74,15 @@ def decision_key(item: tuple) -> str:
     their text) and its compilations. Equal keys, with the same dedup and settings, mean an
     equal decision: a rescan takes the stored one instead of deciding again."""
     members, links, docs, compiled = item
-    named = [astuple(replace(d, text="", root=None)) for d in docs.values()]  # the text by its hash
-    content = [sorted(members), [astuple(l) for l in links], named, sorted(compiled.items())]
+    named = [_values(d, text="", root=None) for d in docs.values()]  # the text by its hash
+    content = [sorted(members), [_values(l) for l in links], named, sorted(compiled.items())]
     return hashlib.sha256(json.dumps(content, default=str).encode("utf-8")).hexdigest()[:32]
+
+
+def _values(item, **instead) -> tuple:
+    """The field values of a flat dataclass, some ``instead`` given ones: what
+    ``dataclasses.astuple(dataclasses.replace(item, **instead))`` gives, without its deep copies."""
+    return tuple(instead[f.name] if f.name in instead else getattr(item, f.name) for f in fields(item))
 
 
 def decide(

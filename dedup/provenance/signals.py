@@ -52,8 +52,8 @@ def compilations(
     which of the two took passages from several documents, so there every link counts.
     """
     story = {doc_id: n for n, members in enumerate(groups) for doc_id in members}
-    # document → story → (its first partner, the shingles the document shares with the story)
-    parts: dict[str, dict[object, tuple[str, np.ndarray]]] = {}
+    # document → story → (its first partner, the shingles the document shares with it, by link)
+    parts: dict[str, dict[object, tuple[str, list[np.ndarray]]]] = {}
     counted = (l for l in links if l.relation == LinkRelation.COPY or not copies_only)
     # In the order of the pairs, whichever way the links run: the first partner of a story is named.
     for link in sorted(counted, key=lambda l: sorted((l.source_id, l.copy_id))):
@@ -65,20 +65,18 @@ def compilations(
             # A part taken in: more of the partner is in the document than the reverse.
             # (A source reused by two texts gives each a part of itself, not the other way.)
             if other_share > own_share:
-                key = story.get(other, ("single", other))
-                first, seen = parts.setdefault(doc_id, {}).get(key, (other, content[:0]))
-                parts[doc_id][key] = (first, np.union1d(seen, content))
+                parts.setdefault(doc_id, {}).setdefault(story.get(other, ("single", other)), (other, []))[1].append(content)
     found = {}
     for doc_id, stories in sorted(parts.items()):
-        if len(stories) >= 2 and _has_disjoint(list(stories.values())):
+        if len(stories) >= 2 and _has_disjoint([np.unique(np.concatenate(texts)) for _, texts in stories.values()]):
             found[doc_id] = tuple(sorted(first for first, _ in stories.values()))
     return found
 
 
-def _has_disjoint(stories: list[tuple[str, np.ndarray]]) -> bool:
+def _has_disjoint(stories: list[np.ndarray]) -> bool:
     """Whether two of the stories share (almost) nothing of what they share with the document."""
-    for n, (_, one) in enumerate(stories):
-        for _, other in stories[n + 1 :]:
+    for n, one in enumerate(stories):
+        for other in stories[n + 1 :]:
             common = len(np.intersect1d(one, other, assume_unique=True))
             if common <= DISJOINT_SHARE * min(len(one), len(other)):
                 return True

@@ -243,11 +243,12 @@ TABLES: dict[str, Table] = {
     ),
     "files": Table(
         "Every file the scans read, with the hash that lets a rescan skip unchanged files.",
-        "root path sha256 size n_documents scan_id",
+        "root path sha256 size mtime_ns n_documents scan_id",
         {
             "path": "The file, relative to the scanned folder (root).",
             "sha256": "SHA-256 of its bytes.",
             "size": "Size in bytes.",
+            "mtime_ns": "Its modification time (ns since 1970) when read; a rescan does not read a file whose size and time are these.",
             "n_documents": "Documents it holds.",
             "scan_id": "The last scan that saw the file.",
         },
