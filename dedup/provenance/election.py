@@ -56,8 +56,9 @@ def decision_inputs(
     """What ``decide`` needs for each group, self-contained (to decide groups in parallel).
 
     ``inside`` holds each group's links (``cluster.links_within``); ``links`` are all the
-    links and ``shared`` their shared shingles, for finding compilations. Each item is ``(members, links inside the group, the
-    documents it names, its compilations)``, for ``decide(*item[:3], compiled=item[3])``.
+    links and ``shared`` their shared shingles, for finding compilations. Each item is
+    ``(members, links inside the group, the documents it names, its compilations)``, for
+    ``decide(*item[:3], compiled=item[3])``.
     """
     compiled = compilations(links, groups, shared)
     items = []
@@ -137,7 +138,8 @@ def orient_links(
 
     Inside a cluster the better-ranked member is the source, so every link that touches a
     canonical runs canonical → copy. A link between clusters (or outside any) is decided
-    on the evidence of its two documents alone.
+    on the evidence of its two documents alone (and on whether either is a compilation:
+    ``shared`` maps each link's pair to its shared shingles).
     """
     place = {doc_id: index for _, decision in decisions for index, (doc_id, _, _) in enumerate(decision.ranking)}
     groups = [members for members, _ in decisions]
