@@ -59,8 +59,12 @@ def _built_and_scanned(build: Callable[[Path], Built], db: Path | None, prefix: 
     open database with what ``build`` returned (the labels)."""
     with _database_path(db) as path:
         with tempfile.TemporaryDirectory(prefix=prefix) as scratch:
-            built = build(Path(scratch))
-            scan(Path(scratch), path)
+            # Named "corpus", not by the random temporary name: document ids hash the folder's
+            # name, and their order decides ties, so every run must see the same name.
+            folder = Path(scratch) / "corpus"
+            folder.mkdir()
+            built = build(folder)
+            scan(folder, path)
         with _opened(path) as database:
             yield database, built
 
