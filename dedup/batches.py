@@ -78,11 +78,6 @@ def align_texts(source_text: str, copy_text: str) -> tuple[list[Passage], align.
     return passages, align.coverage(passages, len(source_text), len(copy_text))
 
 
-def decide_items(items: Iterable) -> list[provenance.Decision]:
-    """The provenance decision of each item of ``provenance.decision_inputs``."""
-    return [provenance.decide(members, links, docs, compiled=compiled) for members, links, docs, compiled in items]
-
-
 @dataclass(frozen=True)
 class Settlement:
     """What ``settle`` decided."""
@@ -103,14 +98,15 @@ def settle(
     docs: Mapping[str, Document],
     previous: Mapping[int, frozenset[str]],
     config: ScanConfig,
-    decide_all: Decider = decide_items,
+    decide_all: Decider = provenance.decide_items,
     known: Mapping[str, provenance.Decision] | None = None,
 ) -> Settlement:
     """From verified links to clusters: group the copies (``cluster.group``), elect each
     group's canonical, build the clusters and turn every link from source to copy.
 
     ``shared`` maps each link's pair to its shared shingles; ``decide_all`` decides a list of
-    ``provenance.decision_inputs`` items (in parallel, say); ``known`` maps decision keys to
+    ``provenance.decision_inputs`` items (in parallel, say): the groups', then those of the
+    links between groups (``provenance.orient_links``); ``known`` maps decision keys to
     decisions made before (a rescan's unchanged clusters): those groups are not decided again.
     Every step only follows links, so a set of documents no link joins to the others can be
     settled on its own: the Spark engine settles each connected component apart.
@@ -124,7 +120,7 @@ def settle(
     elected = [(members, known[key] if key in known else next(fresh)) for members, key in zip(groups, keys)]
     canonical = {members: decision.canonical_id for members, decision in elected}
     clusters = cluster.build_clusters(groups, inside, docs, previous, canonical)
-    oriented = provenance.orient_links(links, elected, shared, docs)
+    oriented = provenance.orient_links(links, elected, shared, docs, decide_all)
     by_members = dict(elected)
     key_of = dict(zip(groups, keys))
     oriented.sort(key=lambda l: (l.source_id, l.copy_id))

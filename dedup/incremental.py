@@ -143,7 +143,7 @@ def add(db: Database, new: Sequence[Document], config: ScanConfig, versions: dic
     known = read.stored_decisions(db, previous)  # groups with an unchanged decision key keep their decision
     # In pair order, as a scan settles them (a decision's key hashes its links in order).
     verified = sorted(links + again, key=lambda l: (l.source_id, l.copy_id))
-    decide_all = partial(parallel_map, batches.decide_items, workers=workers, min_items=pipeline.PARALLEL_MIN_GROUPS)
+    decide_all = partial(parallel_map, provenance.decide_items, workers=workers, min_items=pipeline.PARALLEL_MIN_GROUPS)
     outcome = batches.settle(verified, shared | again_shared, docs, previous, config, decide_all, known)
     stored = read.alignments_of(db, [(l.source_id, l.copy_id) for l in outcome.links])
     alignments = pipeline.align_links(outcome.links, list(docs.values()), workers, known=stored)

@@ -139,7 +139,7 @@ def detect(
         )
         links.append(link)
         shared[(link.source_id, link.copy_id)] = figures.shared_shingles
-    decide_all = partial(parallel_map, batches.decide_items, workers=workers, min_items=PARALLEL_MIN_GROUPS)
+    decide_all = partial(parallel_map, provenance.decide_items, workers=workers, min_items=PARALLEL_MIN_GROUPS)
     outcome = batches.settle(links, shared, by_id, previous or {}, config, decide_all, known_decisions)
     return Detection(
         links=outcome.links, clusters=outcome.clusters, boilerplate_shingles=len(found), decisions=outcome.decisions,
@@ -354,10 +354,18 @@ def _with_sentences(pairs, measured, texts, boilerplate_shingles, config: ScanCo
     """Measures completed by sentence matching where it can decide (see
     ``verify.Measures.needs_sentences``); pairs that are then neither copy nor reuse are None.
     Only the documents of those pairs are split into sentences."""
-    wanted = sorted({k for (i, j), m in zip(pairs, measured) if m is not None and m.needs_sentences(config) for k in (i, j)})
+    todo = [k for k, m in enumerate(measured) if m is not None and m.needs_sentences(config)]
+    wanted = sorted({d for k in todo for d in pairs[k]})
     chunk = partial(_sentences_chunk, boilerplate=boilerplate_shingles, config=config)
     split = dict(zip(wanted, parallel_map(chunk, wanted, workers, shared=texts)))
-    return [batches.complete(figures, split.get(i), split.get(j), config) for (i, j), figures in zip(pairs, measured)]
+    matched = parallel_map(partial(_complete_chunk, config=config), [(measured[k], *pairs[k]) for k in todo], workers, shared=split)
+    done = dict(zip(todo, matched))
+    return [done[k] if k in done else batches.complete(m, None, None, config) for k, m in enumerate(measured)]
+
+
+def _complete_chunk(items: list, *, config: ScanConfig) -> list:
+    split = shared()
+    return [batches.complete(figures, split[i], split[j], config) for figures, i, j in items]
 
 
 def _sentences_chunk(indices: list[int], *, boilerplate: np.ndarray, config: ScanConfig) -> list:

@@ -31,6 +31,7 @@ import numpy as np
 
 from .config import ScanConfig
 from .models import LinkRelation, Sentences, Sketch
+from .sketch import in_sorted
 
 # Shared shingles whose positions are at most this many tokens apart belong to one passage
 # (lets a run survive a few edited words).
@@ -133,22 +134,33 @@ def rewritten_coverage(small: Sentences, large: Sentences, *, min_dice: float, m
     total = int(small.tokens.sum())
     if total == 0 or len(large.words) == 0:
         return 0.0
-    common = np.intersect1d(small.words, large.words)
-    if len(common) == 0:
+    # ``words`` are sorted: membership is a binary search.
+    a = in_sorted(small.words, large.words)
+    if not a.any():
         return 0.0
-    a = np.isin(small.words, common)
-    b = np.isin(large.words, common)
+    b = in_sorted(large.words, small.words)
     a_words, a_ids = small.words[a], small.ids[a]
     b_words, b_ids = large.words[b], large.ids[b]
-    # Every (sentence of small, sentence of large) pair that shares a word, once per word.
+    # Every (sentence of small, sentence of large) pair that shares a word, once per word,
+    # as a cell number of the (small × large) sentence matrix.
     b_start = np.searchsorted(b_words, a_words, side="left")
     b_count = np.searchsorted(b_words, a_words, side="right") - b_start
     repeat = np.repeat(np.arange(len(a_words)), b_count)
     offset = np.arange(len(repeat)) - np.repeat(np.cumsum(b_count) - b_count, b_count)
-    shared = np.zeros((len(small.sizes), len(large.sizes)), dtype=np.int32)
-    np.add.at(shared, (a_ids[repeat], b_ids[b_start[repeat] + offset]), 1)
-    dice = 2 * shared / (small.sizes[:, None] + large.sizes[None, :]).clip(min=1)
-    matched = (dice.max(axis=1) >= min_dice) & (small.sizes >= min_words)
+    width = len(large.sizes)
+    cells = a_ids[repeat].astype(np.int64) * width + b_ids[b_start[repeat] + offset]
+    # Count the words each cell shares: densely when the matrix is small beside the cells.
+    if len(small.sizes) * width <= 4 * len(cells) + 4096:
+        counts = np.bincount(cells, minlength=len(small.sizes) * width)
+        cells = np.flatnonzero(counts)
+        counts = counts[cells]
+    else:
+        cells, counts = np.unique(cells, return_counts=True)
+    rows, columns = np.divmod(cells, width)
+    dice = 2 * counts / (small.sizes[rows] + large.sizes[columns]).clip(min=1)
+    matched = np.zeros(len(small.sizes), dtype=bool)
+    matched[rows[dice >= min_dice]] = True
+    matched &= small.sizes >= min_words
     return float(small.tokens[matched].sum() / total)
 
 

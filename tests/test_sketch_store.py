@@ -114,7 +114,7 @@ def test_the_incremental_benchmark_adds_its_share_and_agrees_with_a_scan_from_sc
 def test_a_rescan_decides_again_only_the_clusters_it_changes(seed_corpus: Path, tmp_path: Path, monkeypatch):
     from test_roots import results
 
-    from dedup import batches
+    from dedup import provenance
     from dedup.pipeline import scan
 
     (seed_corpus / "reprint-002.txt").write_text("Reprinted\n" + article_body(seed_path("002").read_text()) + "\n")
@@ -122,14 +122,14 @@ def test_a_rescan_decides_again_only_the_clusters_it_changes(seed_corpus: Path, 
     step = tmp_path / "step.db"
     scan(seed_corpus, step, config)
     decided: list[int] = []
-    decide_items = batches.decide_items
+    decide_items = provenance.decide_items
 
     def counting(items):
         items = list(items)
         decided.append(len(items))
         return decide_items(items)
 
-    monkeypatch.setattr(batches, "decide_items", counting)
+    monkeypatch.setattr(provenance, "decide_items", counting)
     (seed_corpus / "wire-copy.txt").write_text("Wire copy\n" + article_body(seed_path("000").read_text()) + "\n")
     with sqlite3.connect(step) as con:  # without an index, the rescan detects over everything
         con.execute("DELETE FROM index_state")

@@ -97,6 +97,68 @@ def make_reuse_corpus(source: Path, out: Path, n_docs: int = 22_000, seed: int =
     return kinds
 
 
+#: The real texts of ``make_real_corpus``, in the order they are used: each entry is a folder
+#: of the evaluation data and the glob of its text files (a ``.cor`` file holds one per line).
+REAL_TEXTS = (
+    ("bbc", "*/*.txt"),
+    ("pan13-train", "src/*.txt"),
+    ("pan13-train", "susp/*.txt"),
+    ("clough-stevenson", "*.txt"),
+    ("lee", "*.cor"),
+)
+
+
+def real_texts(data: Path) -> list[str]:
+    """Every text of 80+ words of the BBC, PAN 2013 (sources, then suspicious documents),
+    Clough & Stevenson and Lee sets under ``data`` (the evaluation data folder), in that order."""
+    texts = []
+    for folder, pattern in REAL_TEXTS:
+        for path in sorted((Path(data) / folder).glob(pattern)):
+            content = path.read_text(encoding="utf-8", errors="replace")
+            texts.extend(content.splitlines() if path.suffix == ".cor" else [content])
+    return [t for t in texts if len(t.split()) >= 80]
+
+
+def make_real_corpus(data: Path, out: Path, n_docs: int = 20_000, seed: int = 7) -> dict:
+    """Write ``n_docs`` .txt articles to ``out`` from the real texts of ``real_texts(data)``:
+    long documents with real, sparse reuse (PAN's suspicious documents carry passages of its
+    sources).
+
+    One file in five is a copy of an earlier one wrapped in a site's furniture and one in
+    twenty a 120-word excerpt of one; the others are the real texts, each once, in order,
+    topped up (once they are used up) with word-replaced variants of them, as ``make_corpus``
+    makes its distinct articles.
+    """
+    rng = random.Random(seed)
+    texts = real_texts(data)
+    if not texts:
+        raise InputError(f"no texts of 80+ words in the bbc, pan13-train, clough-stevenson or lee folders of {data}")
+    vocabulary = sorted({w for t in texts[:500] for w in re.findall(r"[A-Za-z]+", t)})
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[str] = []
+    kinds = {"original": 0, "variant": 0, "copy": 0, "excerpt": 0}
+    for number in range(n_docs):
+        roll = rng.random()
+        if written and roll < 0.2:
+            head, middle, foot = rng.choice(SITE_FURNITURE)
+            text, kind = f"{head}\n{rng.choice(written)}\n{middle}\n{foot}\n", "copy"
+        elif written and roll < 0.25:
+            text, kind = " ".join(rng.choice(written).split()[:120]) + " …\n", "excerpt"
+        elif kinds["original"] < len(texts):
+            text, kind = texts[kinds["original"]], "original"
+            written.append(text)
+        else:
+            base = rng.choice(texts)
+            text = re.sub(r"[A-Za-z]+", lambda m: rng.choice(vocabulary) if rng.random() < 0.6 else m.group(), base)
+            kind = "variant"
+            written.append(text)
+        kinds[kind] += 1
+        folder = out / f"{number // 1000:03d}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"{number:06d}.txt").write_text(text, encoding="utf-8")
+    return kinds
+
+
 def reference(corpus: Path) -> dict:
     """The plain reference loop; returns documents, clusters and seconds."""
     from datasketch import MinHash, MinHashLSH
@@ -169,20 +231,30 @@ class ScanBenchmark:
     kinds: dict
     #: ``reference`` and ``dedup`` (documents, clusters, seconds, docs_per_second, peak_rss_mb), ``speedup``
     figures: dict
+    #: words in the corpus (whitespace-separated)
+    words: int = 0
 
 
-def benchmark_scan(source: Path, *, docs: int | None = None, workdir: Path | None = None, reuse: bool = False) -> ScanBenchmark:
+def benchmark_scan(
+    source: Path, *, docs: int | None = None, workdir: Path | None = None, reuse: bool = False, real: bool = False
+) -> ScanBenchmark:
     """Generate a corpus from the articles under ``source`` in ``workdir`` (default: a temporary
     folder) and time both sides on it.
 
     The corpus has ``docs`` articles (default 20,000), made by ``make_corpus``; with ``reuse``,
-    ``make_reuse_corpus`` (default 22,000).
+    ``make_reuse_corpus`` (default 22,000); with ``real``, ``make_real_corpus`` (``source``
+    is then the evaluation data folder).
     """
+    if reuse and real:
+        raise InputError("--reuse and --real build different corpora: choose one")
     with ExitStack() as stack:
         folder = Path(workdir) if workdir is not None else Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dedup-bench-")))
         corpus = folder / "corpus"
-        if reuse:
+        if real:
+            kinds = make_real_corpus(source, corpus, docs or 20_000)
+        elif reuse:
             kinds = make_reuse_corpus(source, corpus, docs or 22_000)
         else:
             kinds = make_corpus(source, corpus, docs or 20_000)
-        return ScanBenchmark(kinds, run(corpus, folder / "bench.db"))
+        words = sum(len(p.read_text(encoding="utf-8").split()) for p in corpus.rglob("*.txt"))
+        return ScanBenchmark(kinds, run(corpus, folder / "bench.db"), words)

@@ -140,21 +140,23 @@ def eval_news_events_command(
 
 @bench_app.command("scan")
 def bench_scan_command(
-    source: Annotated[Path, typer.Argument(help="Folder of .txt articles to build the corpus from (e.g. the BBC corpus).")],
+    source: Annotated[Path, typer.Argument(help="Folder of .txt articles to build the corpus from (e.g. the BBC corpus); with --real, the evaluation data folder.")],
     docs: Annotated[int | None, typer.Option(help="Number of articles in the generated corpus (default 20,000; 22,000 with --reuse).")] = None,
     workdir: Annotated[Path | None, typer.Option(help="Where to write the corpus and database (default: a temporary folder).")] = None,
     reuse: Annotated[bool, typer.Option("--reuse", help="A reuse-dense corpus: articles built from 6–14 random paragraphs, one in ten re-published with its last fifth cut.")] = False,
+    real: Annotated[bool, typer.Option("--real", help="Real texts with sparse reuse: every BBC, PAN, Clough and Lee text of SOURCE once, topped up with variants; copies and excerpts as usual.")] = False,
 ) -> None:
     """Generate a corpus from SOURCE and print docs/second of `dedup scan` next to a plain datasketch loop."""
     # Imported here: dedup.cli imports this module to register the commands.
     from ..options import plural
     from .bench import benchmark_scan
 
-    result = benchmark_scan(source, docs=docs, workdir=workdir, reuse=reuse)
+    result = benchmark_scan(source, docs=docs, workdir=workdir, reuse=reuse, real=real)
     kinds = result.kinds
+    variants = f"{plural(kinds['variant'], 'variant')}, " if "variant" in kinds else ""
     typer.echo(
-        f"corpus: {plural(sum(kinds.values()), 'article')} ({plural(kinds['original'], 'original')}, "
-        f"{plural(kinds['copy'], 'copy', 'copies')}, {plural(kinds['excerpt'], 'excerpt')})",
+        f"corpus: {plural(sum(kinds.values()), 'article')}, {result.words / 1e6:.1f} M words ({plural(kinds['original'], 'original')}, "
+        f"{variants}{plural(kinds['copy'], 'copy', 'copies')}, {plural(kinds['excerpt'], 'excerpt')})",
         err=True,
     )
     for side in ("reference", "dedup"):
@@ -168,7 +170,7 @@ def bench_scan_command(
 
 @bench_app.command("incremental")
 def bench_incremental_command(
-    source: Annotated[Path, typer.Argument(help="Folder of .txt articles to build the corpus from (e.g. the BBC corpus).")],
+    source: Annotated[Path, typer.Argument(help="Folder of .txt articles to build the corpus from (e.g. the BBC corpus); with --real, the evaluation data folder.")],
     docs: Annotated[int, typer.Option(help="Number of articles in the generated corpus.")] = 20_000,
     share: Annotated[float, typer.Option(help="Share of the corpus added by the second scan.")] = 0.01,
     workdir: Annotated[Path | None, typer.Option(help="Where to write the corpus and databases (default: a temporary folder).")] = None,
@@ -189,7 +191,7 @@ def bench_incremental_command(
 
 @bench_app.command("check")
 def bench_check_command(
-    source: Annotated[Path, typer.Argument(help="Folder of .txt articles to build the corpus from (e.g. the BBC corpus).")],
+    source: Annotated[Path, typer.Argument(help="Folder of .txt articles to build the corpus from (e.g. the BBC corpus); with --real, the evaluation data folder.")],
     docs: Annotated[int, typer.Option(help="Number of articles in the generated corpus.")] = 20_000,
     share: Annotated[float, typer.Option(help="Share of the corpus held back and checked one file at a time.")] = 0.01,
     compare: Annotated[int, typer.Option(help="How many checks are also answered by scanning a copy of the database, and compared.")] = 10,
@@ -204,7 +206,7 @@ def bench_check_command(
 
 @bench_app.command("spark")
 def bench_spark_command(
-    source: Annotated[Path, typer.Argument(help="Folder of .txt articles to build the corpus from (e.g. the BBC corpus).")],
+    source: Annotated[Path, typer.Argument(help="Folder of .txt articles to build the corpus from (e.g. the BBC corpus); with --real, the evaluation data folder.")],
     docs: Annotated[int, typer.Option(help="Number of articles in the generated corpus.")] = 20_000,
     master: Annotated[str, typer.Option(help="Spark master URL.")] = "local[2]",
     workdir: Annotated[Path | None, typer.Option(help="Where to write the corpus, tables and databases (default: a temporary folder).")] = None,

@@ -16,7 +16,7 @@ their registry), ``attribution`` (credits, publisher furniture, bylines and bios
 """
 
 from .attribution import authorship, credits
-from .election import Decision, decide, decision_inputs, decision_key, orient_links
+from .election import Decision, decide, decide_items, decision_inputs, decision_key, orient_links
 from .explain import explain
 from .model import MODEL, Evidence, Group, Model, label
 from .relations import Relation, relations, with_passages
@@ -36,7 +36,7 @@ from .signals import (
 
 __all__ = [
     "MODEL", "SIGNALS", "Decision", "Evidence", "Group", "Model", "Relation", "Signal", "authorship", "centrality",
-    "compilation", "compilations", "containment", "credits", "decide", "decision_inputs", "decision_key", "explain", "label",
+    "compilation", "compilations", "containment", "credits", "decide", "decide_items", "decision_inputs", "decision_key", "explain", "label",
     "orient_links", "pointers", "published_time", "quote_style", "relations", "truncation_markers", "typography",
     "with_passages",
 ]

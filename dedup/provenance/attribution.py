@@ -124,10 +124,17 @@ def credits(group: Group, model: Model = MODEL) -> list[Evidence]:
             if (item.document_id, item.signal) not in seen:  # one row per signal and document
                 seen.add((item.document_id, item.signal))
                 out.append(item)
-        match = ANONYMOUS_CREDIT.search(doc.text)
-        if match and not credited:
-            out.append(Evidence(doc.id, "credits_outsider", model.credits_outsider, f"{label(doc)} says it is reprinted: “{match.group()}”"))
+        reprinted = _reprint_note(doc.text)
+        if reprinted and not credited:
+            out.append(Evidence(doc.id, "credits_outsider", model.credits_outsider, f"{label(doc)} says it is reprinted: “{reprinted}”"))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _reprint_note(text: str) -> str | None:
+    # Cached like ``mentions``: a document is in many decisions, and texts can be long.
+    match = ANONYMOUS_CREDIT.search(text)
+    return match.group() if match else None
 
 
 @lru_cache(maxsize=4096)
@@ -168,12 +175,18 @@ def own_text(members: Sequence[Document]) -> dict[str, str]:
     Publisher names and bios are looked for there only, so that a name inside the shared
     story ("… joined Liverpool as coach") is never taken for the page's publisher.
     """
-    keys = {doc.id: [(_key(line), line) for line in doc.text.splitlines() if line.strip()] for doc in members}
+    return dict(zip((doc.id for doc in members), _own_lines(tuple(doc.text for doc in members))))
+
+
+@lru_cache(maxsize=256)
+def _own_lines(texts: tuple[str, ...]) -> tuple[str, ...]:
+    # Cached: several signals of one decision ask for the same members' own text.
+    keys = [[(_key(line), line) for line in text.splitlines() if line.strip()] for text in texts]
     count: dict[str, int] = {}
-    for doc in members:
-        for key in {k for k, _ in keys[doc.id]}:
+    for lines in keys:
+        for key in {k for k, _ in lines}:
             count[key] = count.get(key, 0) + 1
-    return {doc.id: "\n".join(line for key, line in keys[doc.id] if count[key] == 1) for doc in members}
+    return tuple("\n".join(line for key, line in lines if count[key] == 1) for lines in keys)
 
 
 def site_keys(doc: Document, own: str | None = None) -> set[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 
 import numpy as np
@@ -61,12 +61,20 @@ def decision_inputs(
     ``decide(*item[:3], compiled=item[3])``.
     """
     compiled = compilations(links, groups, shared)
-    items = []
-    for members, own_links in zip(groups, inside):
-        own = {d: compiled[d] for d in sorted(members) if d in compiled}
-        named = set(members) | {p for parts in own.values() for p in parts}
-        items.append((members, own_links, {d: docs[d] for d in sorted(named)}, own))
-    return items
+    return [_decision_item(members, own_links, docs, compiled) for members, own_links in zip(groups, inside)]
+
+
+def _decision_item(members: frozenset[str], links: Sequence[Link], docs: Mapping[str, Document], compiled: Mapping) -> tuple:
+    """One self-contained ``decide`` input: the members' compilations, and the documents
+    they name."""
+    own = {d: compiled[d] for d in sorted(members) if d in compiled}
+    named = set(members) | {p for parts in own.values() for p in parts}
+    return members, links, {d: docs[d] for d in sorted(named)}, own
+
+
+def decide_items(items: Iterable[tuple]) -> list["Decision"]:
+    """The decision of each ``decision_inputs`` item, in order."""
+    return [decide(members, links, docs, compiled=compiled) for members, links, docs, compiled in items]
 
 
 def decision_key(item: tuple) -> str:
@@ -131,7 +139,7 @@ def orient_links(
     decisions: Sequence[tuple[frozenset[str], Decision]],
     shared: Mapping[tuple[str, str], np.ndarray],
     docs: Mapping[str, Document],
-    model: Model = MODEL,
+    decide_all: Callable[[list], list] | None = None,
 ) -> list[Link]:
     """Every link turned to run from the likelier source to the copy (the only place links
     are given a direction).
@@ -139,18 +147,23 @@ def orient_links(
     Inside a cluster the better-ranked member is the source, so every link that touches a
     canonical runs canonical → copy. A link between clusters (or outside any) is decided
     on the evidence of its two documents alone (and on whether either is a compilation:
-    ``shared`` maps each link's pair to its shared shingles).
+    ``shared`` maps each link's pair to its shared shingles); ``decide_all`` decides those
+    pairs' ``decision_inputs`` items (default: ``decide_items``, here).
     """
     place = {doc_id: index for _, decision in decisions for index, (doc_id, _, _) in enumerate(decision.ranking)}
     groups = [members for members, _ in decisions]
     inside = {(l.source_id, l.copy_id) for own in links_within(groups, links) for l in own}
     compiled = compilations(links, groups, shared, copies_only=False)
+    between = [
+        _decision_item(frozenset((l.source_id, l.copy_id)), [l], docs, compiled)
+        for l in links if (l.source_id, l.copy_id) not in inside
+    ]
+    decided = iter((decide_all or decide_items)(between))
     oriented = []
     for link in links:
         if (link.source_id, link.copy_id) in inside:
             backwards = place[link.copy_id] < place[link.source_id]
         else:
-            pair = frozenset((link.source_id, link.copy_id))
-            backwards = decide(pair, [link], docs, compiled=compiled, model=model).canonical_id == link.copy_id
+            backwards = next(decided).canonical_id == link.copy_id
         oriented.append(link.reversed() if backwards else link)
     return oriented
