@@ -277,6 +277,36 @@ def test_a_rewritten_wire_story_is_a_copy_and_an_independent_report_is_not():
     assert other.rewritten < CONFIG.rewrite_coverage and other.relation(CONFIG) is None
 
 
+def _rewritten_by_sets(small, large, min_dice: float, min_words: int) -> float:
+    """``verify.rewritten_coverage`` spelled out with Python sets, sentence by sentence."""
+    bags_small = [set(small.words[small.ids == i].tolist()) for i in range(len(small.sizes))]
+    bags_large = [set(large.words[large.ids == i].tolist()) for i in range(len(large.sizes))]
+    covered = sum(
+        int(small.tokens[i]) for i, bag in enumerate(bags_small)
+        if small.sizes[i] >= min_words and any(2 * len(bag & other) / max(len(bag) + len(other), 1) >= min_dice for other in bags_large)
+    )
+    return covered / int(small.tokens.sum())
+
+
+def test_rewritten_coverage_counts_the_sentences_a_dice_match_covers():
+    none = np.zeros(0, dtype=np.uint32)
+    seeds = [article_body(seed_path(n).read_text()) for n in ("000", "001", "002")]
+    # A long text with a little of the seeds in it: its sentence matrix with a seed is large
+    # beside the sentence pairs that share a word.
+    filler = [f"Zeta{k} alpha{k} beta{k} gamma{k} delta{k}." for k in range(600)]
+    sparse = " ".join(filler[:300] + seeds[0].split(". ")[:3] + filler[300:])
+    texts = [WIRE, REWRITE, INDEPENDENT, *seeds, "\n".join(seeds * 3), " ".join(seeds[0].split()[::2]), sparse]
+    split = [sketch.sentences(t, none, CONFIG) for t in texts]
+    found = []
+    for a in range(len(split)):
+        for b in range(len(split)):
+            if a != b and split[a].tokens.sum() <= split[b].tokens.sum():
+                got = verify.rewritten_coverage(split[a], split[b], min_dice=CONFIG.rewrite_dice, min_words=CONFIG.rewrite_min_words)
+                assert got == _rewritten_by_sets(split[a], split[b], CONFIG.rewrite_dice, CONFIG.rewrite_min_words), (a, b)
+                found.append(got)
+    assert 0.0 in found and 1.0 in found and any(0 < f < 1 for f in found)  # none, whole and partial rewrites
+
+
 def test_a_quoted_sentence_can_match_nothing():
     quote = '"I did go to the doctors because I started to get paranoid about my weight after the baby," she said.'
     split = sketch.sentences(f"{quote} The rest is different.", np.zeros(0, dtype=np.uint32), CONFIG)

@@ -170,7 +170,7 @@ def bench_scan_command(
 
 @bench_app.command("incremental")
 def bench_incremental_command(
-    source: Annotated[Path, typer.Argument(help="Folder of .txt articles to build the corpus from (e.g. the BBC corpus); with --real, the evaluation data folder.")],
+    source: Annotated[Path, typer.Argument(help="Folder of .txt articles to build the corpus from (e.g. the BBC corpus).")],
     docs: Annotated[int, typer.Option(help="Number of articles in the generated corpus.")] = 20_000,
     share: Annotated[float, typer.Option(help="Share of the corpus added by the second scan.")] = 0.01,
     workdir: Annotated[Path | None, typer.Option(help="Where to write the corpus and databases (default: a temporary folder).")] = None,
@@ -191,7 +191,7 @@ def bench_incremental_command(
 
 @bench_app.command("check")
 def bench_check_command(
-    source: Annotated[Path, typer.Argument(help="Folder of .txt articles to build the corpus from (e.g. the BBC corpus); with --real, the evaluation data folder.")],
+    source: Annotated[Path, typer.Argument(help="Folder of .txt articles to build the corpus from (e.g. the BBC corpus).")],
     docs: Annotated[int, typer.Option(help="Number of articles in the generated corpus.")] = 20_000,
     share: Annotated[float, typer.Option(help="Share of the corpus held back and checked one file at a time.")] = 0.01,
     compare: Annotated[int, typer.Option(help="How many checks are also answered by scanning a copy of the database, and compared.")] = 10,
@@ -206,7 +206,7 @@ def bench_check_command(
 
 @bench_app.command("spark")
 def bench_spark_command(
-    source: Annotated[Path, typer.Argument(help="Folder of .txt articles to build the corpus from (e.g. the BBC corpus); with --real, the evaluation data folder.")],
+    source: Annotated[Path, typer.Argument(help="Folder of .txt articles to build the corpus from (e.g. the BBC corpus).")],
     docs: Annotated[int, typer.Option(help="Number of articles in the generated corpus.")] = 20_000,
     master: Annotated[str, typer.Option(help="Spark master URL.")] = "local[2]",
     workdir: Annotated[Path | None, typer.Option(help="Where to write the corpus, tables and databases (default: a temporary folder).")] = None,

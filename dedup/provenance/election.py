@@ -72,7 +72,7 @@ def _decision_item(members: frozenset[str], links: Sequence[Link], docs: Mapping
     return members, links, {d: docs[d] for d in sorted(named)}, own
 
 
-def decide_items(items: Iterable[tuple]) -> list["Decision"]:
+def decide_items(items: Iterable[tuple]) -> list[Decision]:
     """The decision of each ``decision_inputs`` item, in order."""
     return [decide(members, links, docs, compiled=compiled) for members, links, docs, compiled in items]
 
