@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,29 +40,9 @@ def make_corpus(source: Path, out: Path, n_docs: int = 20_000, seed: int = 7) ->
     texts = [t for t in texts if len(t.split()) >= 80]
     if not texts:
         raise InputError(f"no articles of 80+ words under {source}")
-    vocabulary = sorted({w for t in texts[:500] for w in re.findall(r"[A-Za-z]+", t)})
-    out.mkdir(parents=True, exist_ok=True)
-    originals: list[str] = []
+    vocabulary = _vocabulary(texts)
     kinds = {"original": 0, "copy": 0, "excerpt": 0}
-    for number in range(n_docs):
-        roll = rng.random()
-        if originals and roll < 0.2:
-            head, middle, foot = rng.choice(SITE_FURNITURE)
-            text = f"{head}\n{rng.choice(originals)}\n{middle}\n{foot}\n"
-            kind = "copy"
-        elif originals and roll < 0.25:
-            text = " ".join(rng.choice(originals).split()[:120]) + " …\n"
-            kind = "excerpt"
-        else:
-            base = rng.choice(texts)
-            text = re.sub(r"[A-Za-z]+", lambda m: rng.choice(vocabulary) if rng.random() < 0.6 else m.group(), base)
-            originals.append(text)
-            kind = "original"
-        kinds[kind] += 1
-        folder = out / f"{number // 1000:03d}"
-        folder.mkdir(exist_ok=True)
-        (folder / f"{number:06d}.txt").write_text(text, encoding="utf-8")
-    return kinds
+    return _syndicate(out, n_docs, rng, lambda: (_variant(rng, rng.choice(texts), vocabulary), "original"), kinds)
 
 
 def make_reuse_corpus(source: Path, out: Path, n_docs: int = 22_000, seed: int = 7) -> dict:
@@ -91,9 +72,7 @@ def make_reuse_corpus(source: Path, out: Path, n_docs: int = 22_000, seed: int =
             text = "\n\n".join(rng.sample(paragraphs, rng.randint(6, 14))) + "\n"
             built.append(text)
             kinds["original"] += 1
-        folder = out / f"{number // 1000:03d}"
-        folder.mkdir(exist_ok=True)
-        (folder / f"{number:06d}.txt").write_text(text, encoding="utf-8")
+        _write_article(out, number, text)
     return kinds
 
 
@@ -124,19 +103,42 @@ def make_real_corpus(data: Path, out: Path, n_docs: int = 20_000, seed: int = 7)
     long documents with real, sparse reuse (PAN's suspicious documents carry passages of its
     sources).
 
-    One file in five is a copy of an earlier one wrapped in a site's furniture and one in
-    twenty a 120-word excerpt of one; the others are the real texts, each once, in order,
-    topped up (once they are used up) with word-replaced variants of them, as ``make_corpus``
-    makes its distinct articles.
+    Copies and excerpts as in ``make_corpus``; the other articles are the real texts, each
+    once, in order, topped up (once they are used up) with word-replaced variants of them, as
+    ``make_corpus`` makes its distinct articles.
     """
     rng = random.Random(seed)
     texts = real_texts(data)
     if not texts:
         raise InputError(f"no texts of 80+ words in the bbc, pan13-train, clough-stevenson or lee folders of {data}")
-    vocabulary = sorted({w for t in texts[:500] for w in re.findall(r"[A-Za-z]+", t)})
+    vocabulary = _vocabulary(texts)
+    kinds = {"original": 0, "variant": 0, "copy": 0, "excerpt": 0}
+
+    def distinct() -> tuple[str, str]:
+        if kinds["original"] < len(texts):
+            return texts[kinds["original"]], "original"
+        return _variant(rng, rng.choice(texts), vocabulary), "variant"
+
+    return _syndicate(out, n_docs, rng, distinct, kinds)
+
+
+def _vocabulary(texts: list[str]) -> list[str]:
+    """The words variants are made of: those of the first 500 texts."""
+    return sorted({w for t in texts[:500] for w in re.findall(r"[A-Za-z]+", t)})
+
+
+def _variant(rng: random.Random, text: str, vocabulary: list[str]) -> str:
+    """``text`` with most of its words (60%) replaced from ``vocabulary``: a distinct article
+    that shares no passage with it."""
+    return re.sub(r"[A-Za-z]+", lambda m: rng.choice(vocabulary) if rng.random() < 0.6 else m.group(), text)
+
+
+def _syndicate(out: Path, n_docs: int, rng: random.Random, distinct: Callable[[], tuple[str, str]], kinds: dict) -> dict:
+    """Write ``n_docs`` articles to ``out``: one in five a copy of an earlier distinct one
+    wrapped in a site's furniture, one in twenty a 120-word excerpt of one, the others
+    ``distinct()``'s (text, kind); each counted in ``kinds``, which is returned."""
     out.mkdir(parents=True, exist_ok=True)
     written: list[str] = []
-    kinds = {"original": 0, "variant": 0, "copy": 0, "excerpt": 0}
     for number in range(n_docs):
         roll = rng.random()
         if written and roll < 0.2:
@@ -144,19 +146,19 @@ def make_real_corpus(data: Path, out: Path, n_docs: int = 20_000, seed: int = 7)
             text, kind = f"{head}\n{rng.choice(written)}\n{middle}\n{foot}\n", "copy"
         elif written and roll < 0.25:
             text, kind = " ".join(rng.choice(written).split()[:120]) + " …\n", "excerpt"
-        elif kinds["original"] < len(texts):
-            text, kind = texts[kinds["original"]], "original"
-            written.append(text)
         else:
-            base = rng.choice(texts)
-            text = re.sub(r"[A-Za-z]+", lambda m: rng.choice(vocabulary) if rng.random() < 0.6 else m.group(), base)
-            kind = "variant"
+            text, kind = distinct()
             written.append(text)
         kinds[kind] += 1
-        folder = out / f"{number // 1000:03d}"
-        folder.mkdir(exist_ok=True)
-        (folder / f"{number:06d}.txt").write_text(text, encoding="utf-8")
+        _write_article(out, number, text)
     return kinds
+
+
+def _write_article(out: Path, number: int, text: str) -> None:
+    """Article ``number`` as ``out/NNN/NNNNNN.txt``, a thousand to a folder."""
+    folder = out / f"{number // 1000:03d}"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{number:06d}.txt").write_text(text, encoding="utf-8")
 
 
 def reference(corpus: Path) -> dict:

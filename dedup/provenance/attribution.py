@@ -178,9 +178,10 @@ def own_text(members: Sequence[Document]) -> dict[str, str]:
     return dict(zip((doc.id for doc in members), _own_lines(tuple(doc.text for doc in members))))
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=16)
 def _own_lines(texts: tuple[str, ...]) -> tuple[str, ...]:
-    # Cached: several signals of one decision ask for the same members' own text.
+    # Cached: several signals of one decision ask for the same members' own text (a few
+    # entries are enough: decisions come one after the other, and texts can be long).
     keys = [[(_key(line), line) for line in text.splitlines() if line.strip()] for text in texts]
     count: dict[str, int] = {}
     for lines in keys:
