@@ -21,7 +21,7 @@ from .db.connection import scan_transaction
 from .errors import InputError
 from .folder import FolderRead
 from .models import Cluster, Document, InputProblem, Link, LinkRelation, Passage, ScanSummary, Sketch
-from .workers import Background, parallel_map, shared, worker_count
+from .workers import Background, parallel_map, scan_gc, shared, worker_count
 
 Progress = Callable[[str, int, int], None]
 
@@ -171,7 +171,7 @@ def scan(
     if not root.is_dir():
         raise InputError(f"not a folder: {root} (dedup scan takes a folder of articles)")
     # One transaction from the scans row to the last passage: an interrupted scan writes nothing.
-    with scan_transaction(db_path) as db:
+    with scan_transaction(db_path) as db, scan_gc():
         return _scan_into(db, root, config, progress, prune)
 
 
@@ -319,7 +319,7 @@ def align_links(
     """
     known = known or {}
     texts = {d.id: d.text for d in docs}
-    todo = [(l.source_id, l.copy_id) for l in links if (l.source_id, l.copy_id) not in known]
+    todo = batches.grouped_pairs([(l.source_id, l.copy_id) for l in links if (l.source_id, l.copy_id) not in known])
     if progress:
         progress("align", 0, len(todo))
     fresh = dict(zip(todo, parallel_map(_align_chunk, todo, workers, shared=texts)))

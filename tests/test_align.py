@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from conftest import seed_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.align import FURNITURE_CHARS, Coverage, align, coverage, flip, normalize_word
+from dedup.align import FURNITURE_CHARS, Coverage, align, coverage, flip, normalize_word, words
+from dedup.batches import grouped_pairs
 from dedup.db import open_db
 from dedup.errors import ConfigError
 from dedup.models import Passage
@@ -267,9 +269,9 @@ def edited_pairs(draw) -> tuple[str, str]:
         elif action == "insert":
             copy_lines.insert(k, draw(texts()).replace("\n", " "))
         else:
-            words = copy_lines[k].split(" ")
-            words[draw(st.integers(0, len(words) - 1))] = draw(st.sampled_from(VOCABULARY + ["new", "WORD"]))
-            copy_lines[k] = " ".join(words)
+            line_words = copy_lines[k].split(" ")
+            line_words[draw(st.integers(0, len(line_words) - 1))] = draw(st.sampled_from(VOCABULARY + ["new", "WORD"]))
+            copy_lines[k] = " ".join(line_words)
     return source, "\n".join(copy_lines)
 
 
@@ -289,6 +291,44 @@ def test_invariants_hold_for_any_texts_and_settings(source, copy, anchor, max_ga
     passages = align(source, copy, anchor=anchor, max_gap=max_gap, min_words=anchor, chunk=3)
     check_cover(passages, source, copy)
     assert flip(flip(passages)) == passages
+
+
+# Every kind of whitespace str.split knows, and characters that look like it but are not.
+SPACES = [" ", "\n", "\t", "\r\n", "\x0b", "\x0c", "\x1c", "\x1f", "\x85", "\xa0", "\u1680", "\u2007", "\u2028", "\u2029", "\u202f", "\u3000"]
+NOT_SPACES = ["\u200b", "\ufeff", "\u00ad", "\u3001", "\ud800", "\U0001f600", "\u2014", "\u201c"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(VOCABULARY + SPACES + NOT_SPACES + ["x", "İ", "ß"]), max_size=40))
+def test_words_split_where_str_split_does_and_lines_start_paragraphs(parts):
+    text = "".join(parts)
+    split = words.__wrapped__(text)
+    spans = [m.span() for m in re.finditer(r"\S+", text)]
+    assert split.starts == [a for a, _ in spans]
+    assert split.norms == _words(text)
+    # A paragraph starts at the first word after each newline (never at the first word).
+    expected = sorted({sum(1 for a, _ in spans if a <= m.start()) for m in re.finditer("\n", text)} - {0, len(spans)})
+    assert split.paragraph_starts == expected
+    keys = [re.sub(r"[\W_]+", "", norm) for norm in split.norms]
+    assert split.keyed == [k for k, key in enumerate(keys) if key]
+    assert split.keys == tuple(key for key in keys if key)
+
+
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12)).filter(lambda p: p[0] != p[1]), unique=True, max_size=30))
+def test_grouped_pairs_keep_every_pair_and_put_each_group_together(numbers):
+    pairs = [(f"d{a:02}", f"d{b:02}") for a, b in numbers]
+    ordered = grouped_pairs(pairs)
+    assert sorted(ordered) == sorted(pairs)
+    # Documents linked directly or through others form a group; its pairs come in one stretch.
+    group = {d: {d} for pair in pairs for d in pair}
+    for a, b in pairs:
+        if group[a] is not group[b]:
+            merged = group[a] | group[b]
+            for d in merged:
+                group[d] = merged
+    starts = [k for k, pair in enumerate(ordered) if k == 0 or group[pair[0]] is not group[ordered[k - 1][0]]]
+    assert len(starts) == len({id(group[a]) for a, _ in pairs})
+    assert grouped_pairs(list(reversed(pairs))) == ordered
 
 
 def test_scan_stores_passages_and_coverage_for_the_link(seed_corpus, db_path):

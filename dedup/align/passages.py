@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from rapidfuzz import process
 from rapidfuzz.distance import Indel
@@ -195,7 +195,7 @@ def place(passages: list[Passage]) -> list[Passage]:
     ordered, last_source = [], 0
     for p in present:
         if p.kind == PassageKind.ADDED:
-            p = replace(p, source_start=last_source, source_end=last_source)
+            p = Passage(p.kind, last_source, last_source, p.copy_start, p.copy_end, p.similarity, p.diff)
         else:
             last_source = p.source_end
         ordered.append(p)
@@ -206,7 +206,7 @@ def place(passages: list[Passage]) -> list[Passage]:
         k = bisect_left(matched_starts, p.source_start) - 1
         anchor = matched[k] if k >= 0 else -1
         at = ordered[anchor].copy_end if anchor >= 0 else 0
-        after.setdefault(anchor, []).append(replace(p, copy_start=at, copy_end=at))
+        after.setdefault(anchor, []).append(Passage(p.kind, p.source_start, p.source_end, at, at, p.similarity, p.diff))
     result = list(after.get(-1, []))
     for k, p in enumerate(ordered):
         result.append(p)

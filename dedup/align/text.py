@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+
 WORD_RE = re.compile(r"\S+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
-_NEWLINE = re.compile(r"\n")
 # Typographic variants that publishers swap freely: they never count as edits.
 _FOLD = str.maketrans(
     {
@@ -23,11 +24,10 @@ _FOLD = str.maketrans(
 
 @dataclass(frozen=True)
 class Words:
-    """A text as words: character spans, normalised forms, and the words that carry letters."""
+    """A text as words: where each starts, normalised forms, and the words that carry letters."""
 
     text: str
     starts: list[int]
-    ends: list[int]
     norms: list[str]
     keyed: list[int]  # word index of each word with a letter or digit
     keys: tuple[str, ...]  # the letters and digits of those words, for matching
@@ -45,28 +45,35 @@ def normalize_word(word: str) -> str:
     return word.translate(_FOLD).casefold()
 
 
+# Which code points are whitespace (str.isspace, as ``\S`` and str.split see it); none is above U+3000.
+_SPACE = np.array([chr(c).isspace() for c in range(0x3001)])
+
+
 @lru_cache(maxsize=16)
 def words(text: str) -> Words:
     """Split ``text`` into words with their offsets and normalised forms.
 
     Cached: a scan aligns one document with each of its copies in turn.
     """
-    spans = [m.span() for m in WORD_RE.finditer(text)]
-    starts = [a for a, _ in spans]
-    ends = [b for _, b in spans]
+    # Word starts from a whitespace mask over the code points: no match object per word.
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    space = np.zeros(len(codes) + 1, dtype=bool)
+    space[0] = True
+    small = codes <= 0x3000
+    space[1:][small] = _SPACE[codes[small]]
+    starts_at = np.flatnonzero(~space[1:] & space[:-1])
+    starts = starts_at.tolist()
     # Folding maps no character to whitespace, so the folded text splits into the same words.
     norms = text.translate(_FOLD).casefold().split()
-    if len(norms) != len(spans):  # a character str.split and the regex disagree on: fold word by word
-        norms = [normalize_word(text[a:b]) for a, b in spans]
-    keyed, keys = [], []
-    for index, norm in enumerate(norms):
-        key = norm if norm.isalnum() else _NOT_ALNUM.sub("", norm)
-        if key:
-            keyed.append(index)
-            keys.append(key)
+    if len(norms) != len(starts):  # a character str.split and the regex disagree on: fold word by word
+        norms = [normalize_word(word) for word in WORD_RE.findall(text)]
+    all_keys = [norm if norm.isalnum() else _NOT_ALNUM.sub("", norm) for norm in norms]
+    keyed = [index for index, key in enumerate(all_keys) if key]
+    keys = tuple(key for key in all_keys if key)
     # Every line is a paragraph: extracted web text puts one paragraph (or list item) per line.
-    paragraph_starts = sorted({bisect_right(starts, m.start()) for m in _NEWLINE.finditer(text)} - {0, len(starts)})
-    return Words(text, starts, ends, norms, keyed, tuple(keys), paragraph_starts)
+    lines = np.unique(np.searchsorted(starts_at, np.flatnonzero(codes == 10), side="right"))
+    paragraph_starts = [int(k) for k in lines if 0 < k < len(starts)]
+    return Words(text, starts, norms, keyed, keys, paragraph_starts)
 
 
 def keyed_breaks(text: Words) -> list[int]:
