@@ -264,7 +264,11 @@ def _detect_everything(
         detection = detect(all_docs, config, previous_members, progress, known_sketches, settled, known_decisions)
     text_sha256 = {d.id: d.sha256 for d in all_docs}
     made = [(s, text_sha256[s.doc_id]) for s in detection.new_sketches]
-    with Background(write.save_sketches, db, made, sketch_fingerprint):  # the same way, beside alignment
+    ordered = sorted(all_docs, key=lambda d: d.id)
+    fresh = {s.doc_id: s for s in detection.new_sketches}
+    sketches = [fresh[d.id] if d.id in fresh else known_sketches[d.id] for d in ordered]
+    # The sketches and the lookup index are stored the same way, beside alignment.
+    with Background(_save_index, db, scan_id, config, made, sketch_fingerprint, ordered, sketches, detection):
         alignments = align_links(detection.links, all_docs, worker_count(config.workers), progress, reusable)
     summary = found.summary(
         n_documents=len(all_docs),
@@ -285,13 +289,13 @@ def _detect_everything(
         decisions=decisions, summary=summary, decision_keys=detection.decision_keys,
     )
     write.save_passages(db, [(link, passages, figures) for link, (passages, figures) in zip(detection.links, alignments)])
-    ordered = sorted(all_docs, key=lambda d: d.id)
-    fresh = {s.doc_id: s for s in detection.new_sketches}
-    indexing.rebuild(
-        db, scan_id, config, versions(), ordered, [fresh[d.id] if d.id in fresh else known_sketches[d.id] for d in ordered],
-        detection.boilerplate, detection.banded, detection.candidates,
-    )
     return ScanResult(scan_id=scan_id, summary=summary, problems=found.problems)
+
+
+def _save_index(db: Database, scan_id: int, config: ScanConfig, made, sketch_fingerprint: str, docs, sketches, detection: Detection) -> None:
+    """Store the new sketches and rebuild the lookup index over ``docs`` (sorted by id)."""
+    write.save_sketches(db, made, sketch_fingerprint)
+    indexing.rebuild(db, scan_id, config, versions(), docs, sketches, detection.boilerplate, detection.banded, detection.candidates)
 
 
 def _check_root_name(root: str, stored: Sequence[str]) -> None:

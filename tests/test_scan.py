@@ -238,6 +238,38 @@ def test_missing_folder_is_a_user_error(tmp_path: Path, db_path: Path):
         scan(tmp_path / "file.txt", db_path)
 
 
+def test_a_scan_collects_garbage_less_often_and_then_as_before(seed_corpus: Path, db_path: Path, monkeypatch):
+    import gc
+
+    import pytest
+
+    from dedup import pipeline
+    from dedup.errors import InputError
+
+    during = []
+    real_detect = pipeline._detect_everything
+
+    def watched(*args, **kwargs):
+        during.append(gc.get_threshold())
+        return real_detect(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_detect_everything", watched)
+    before = gc.get_threshold()
+    scan(seed_corpus, db_path)
+    assert gc.get_threshold() == before
+    assert during and during[0][0] > before[0]
+    # Also when the scan fails inside its transaction: another folder of the same name.
+    other = db_path.parent / "elsewhere" / seed_corpus.name
+    other.mkdir(parents=True)
+    gc.set_threshold(500, 7, 7)
+    try:
+        with pytest.raises(InputError, match="already holds a folder named"):
+            scan(other, db_path)
+        assert gc.get_threshold() == (500, 7, 7)
+    finally:
+        gc.set_threshold(*before)
+
+
 def test_workers_do_not_change_results(tmp_path: Path, monkeypatch):
     import dedup.pipeline as pipeline
     from dedup.workers import PARALLEL_MIN_ITEMS

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
-
 WORD_RE = re.compile(r"\S+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
+_NEWLINE = re.compile(r"\n")
 # Typographic variants that publishers swap freely: they never count as edits.
 _FOLD = str.maketrans(
     {
@@ -45,24 +44,13 @@ def normalize_word(word: str) -> str:
     return word.translate(_FOLD).casefold()
 
 
-# Which code points are whitespace (str.isspace, as ``\S`` and str.split see it); none is above U+3000.
-_SPACE = np.array([chr(c).isspace() for c in range(0x3001)])
-
-
 @lru_cache(maxsize=16)
 def words(text: str) -> Words:
     """Split ``text`` into words with their offsets and normalised forms.
 
     Cached: a scan aligns one document with each of its copies in turn.
     """
-    # Word starts from a whitespace mask over the code points: no match object per word.
-    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    space = np.zeros(len(codes) + 1, dtype=bool)
-    space[0] = True
-    small = codes <= 0x3000
-    space[1:][small] = _SPACE[codes[small]]
-    starts_at = np.flatnonzero(~space[1:] & space[:-1])
-    starts = starts_at.tolist()
+    starts = [m.start() for m in WORD_RE.finditer(text)]
     # Folding maps no character to whitespace, so the folded text splits into the same words.
     norms = text.translate(_FOLD).casefold().split()
     if len(norms) != len(starts):  # a character str.split and the regex disagree on: fold word by word
@@ -71,8 +59,7 @@ def words(text: str) -> Words:
     keyed = [index for index, key in enumerate(all_keys) if key]
     keys = tuple(key for key in all_keys if key)
     # Every line is a paragraph: extracted web text puts one paragraph (or list item) per line.
-    lines = np.unique(np.searchsorted(starts_at, np.flatnonzero(codes == 10), side="right"))
-    paragraph_starts = [int(k) for k in lines if 0 < k < len(starts)]
+    paragraph_starts = sorted({bisect_right(starts, m.start()) for m in _NEWLINE.finditer(text)} - {0, len(starts)})
     return Words(text, starts, norms, keyed, keys, paragraph_starts)
 
 
