@@ -8,7 +8,9 @@ quote the same statements word for word, and a shared quotation alone is not a c
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import xxhash
@@ -26,8 +28,10 @@ QUOTE_RE = re.compile(
 
 # Sentence ends: ., ! or ? (and closing quote marks) before white space, a blank line, or
 # the paragraph mark of wire copy ("<" at the end of a line). Never inside a word, so the
-# words of the sentences are the words of the text.
-SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+|\n\s*\n|<\s*\n")
+# words of the sentences are the words of the text. The mark is part of the match (it holds
+# no word either), not looked behind for: so the regex engine skips to the few characters
+# that can start a match, twice as fast.
+SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*\s+|\n\s*\n|<\s*\n")
 
 
 # Function words: sentences are compared on the other words (see ``verify``).
@@ -72,9 +76,26 @@ def tokenize(text: str, cache: TokenHashes | None = None) -> Tokens:
 
 
 def sentence_lengths(text: str) -> np.ndarray:
-    """The number of tokens (as ``tokenize`` counts them) in each sentence of ``text``."""
-    lengths = (len(TOKEN_RE.findall(piece)) for piece in SENTENCE_END.split(text.casefold()))
-    return np.array([n for n in lengths if n], dtype=np.int32)
+    """The number of tokens (as ``tokenize`` counts them) in each sentence of ``text``.
+
+    Tokens are counted where they start, from a mask of word characters, instead of being
+    found again one by one: a sentence end never holds a word character, so no token spans two.
+    """
+    folded = text.casefold()
+    codes = np.frombuffer(folded.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    word = _word_characters()[codes]
+    after_word = np.zeros_like(word)
+    after_word[1:] = word[:-1]
+    starts = np.flatnonzero(word & ~after_word)
+    ends = [m.start() for m in SENTENCE_END.finditer(folded)]
+    lengths = np.diff(np.searchsorted(starts, [0, *ends, len(folded)]))
+    return lengths[lengths > 0].astype(np.int32)
+
+
+@cache
+def _word_characters() -> np.ndarray:
+    """For every code point, whether ``\\w`` matches it (``str.isalnum`` or ``_``)."""
+    return np.array([chr(c).isalnum() or c == 0x5F for c in range(sys.maxunicode + 1)])
 
 
 def _split_quotations(text: str) -> tuple[list[str], np.ndarray]:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from conftest import article_body, seed_path
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedup import candidates, cluster, normalize, sketch, verify
 from dedup.config import ScanConfig
@@ -32,6 +36,18 @@ def test_an_unbalanced_quote_does_not_swallow_the_next_paragraph():
 def test_wire_quotations_across_hard_wrapped_lines_are_found():
     tokens = normalize.tokenize("She said: ``It did worry me. I did\ngo to the doctors.''<\nShe left.")
     assert tokens.quoted.tolist() == [False, False] + [True] * 10 + [False, False]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["word", "İs", "ß", "x_1", " ", "\n", "\n\n", ". ", "! ", "?", '."', ".\u201d ", ")", "<\n", "<", "...", "\u00a0", "\ud800"]), max_size=30))
+def test_sentence_lengths_count_the_tokens_of_each_sentence(parts):
+    text = "".join(parts)
+    # The rule as the docs state it: split after ., ! or ? (with closing quotes) and white
+    # space, at a blank line and at a wire paragraph mark; count each piece's tokens.
+    pieces = re.split(r"(?<=[.!?])[\"\u201d\u2019')\]]*\s+|\n\s*\n|<\s*\n", text.casefold())
+    expected = [n for n in (len(normalize.TOKEN_RE.findall(piece)) for piece in pieces) if n]
+    assert normalize.sentence_lengths(text).tolist() == expected
+    assert sum(expected) == len(normalize.tokenize(text).hashes)
 
 
 def test_shingle_hashes_are_deterministic_and_order_sensitive():
